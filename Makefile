@@ -1,0 +1,41 @@
+# The one file that drives the dev loop; CI runs `make test` (see .ci/run).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo serve test lint types layers unit bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## The main job: serve the platform on the embedded default (SQLite) with a seeded catalog.
+demo: $(STAMP)
+	$(BIN)/megasale demo --db var/demo.db
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+## Lint, types, the layer contract and the whole test suite.
+test: lint types layers
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_orders.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-output

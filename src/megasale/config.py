@@ -1,0 +1,34 @@
+"""Settings of a megasale process, from the command line or the environment."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["DEFAULT_DB", "Settings", "parse_networks"]
+
+DEFAULT_DB = Path("var/megasale.db")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(values: list[str]) -> tuple[Network, ...]:
+    """``--trusted-proxy`` values: addresses or CIDR ranges."""
+    networks = []
+    for value in values:
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"--trusted-proxy {value!r} is not an IP address or range") from None
+    return tuple(networks)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = DEFAULT_DB
+    host: str = "127.0.0.1"
+    port: int = 8000
+    trusted_proxies: tuple[Network, ...] = field(default_factory=tuple)
+    max_body_bytes: int = 64 * 1024
+    workers: int = 1

@@ -1,0 +1,118 @@
+-- megasale on SQLite. Times are integer microseconds since the Unix epoch, UTC. Money is fen.
+-- CHECK constraints are the last line of defence behind the guards inside each write.
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id TEXT PRIMARY KEY,
+    role       TEXT NOT NULL CHECK (role IN ('operator', 'merchant', 'buyer', 'clerk')),
+    name       TEXT NOT NULL,
+    store_id   TEXT
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash BLOB PRIMARY KEY,          -- SHA-256 of the bearer token; the token itself is never kept
+    account_id TEXT NOT NULL REFERENCES accounts(account_id)
+);
+CREATE TABLE IF NOT EXISTS shops (
+    shop_id     TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES accounts(account_id),
+    name        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shops_by_merchant ON shops(merchant_id);
+CREATE TABLE IF NOT EXISTS skus (
+    sku_id         TEXT PRIMARY KEY,
+    shop_id        TEXT NOT NULL REFERENCES shops(shop_id),
+    name           TEXT NOT NULL,
+    category       TEXT NOT NULL,
+    list_price_fen INTEGER NOT NULL CHECK (list_price_fen > 0),
+    stock_left     INTEGER NOT NULL CHECK (stock_left >= 0)
+);
+CREATE INDEX IF NOT EXISTS skus_by_shop ON skus(shop_id);
+CREATE TABLE IF NOT EXISTS partner_stores (
+    store_id  TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    chain     TEXT NOT NULL,
+    city      TEXT NOT NULL,
+    city_tier INTEGER NOT NULL CHECK (city_tier BETWEEN 1 AND 4)
+);
+CREATE TABLE IF NOT EXISTS promotions (
+    promotion_id              TEXT PRIMARY KEY,
+    name                      TEXT NOT NULL,
+    starts_at                 INTEGER NOT NULL,
+    ends_at                   INTEGER NOT NULL,
+    budget_fen                INTEGER NOT NULL CHECK (budget_fen >= 0),
+    budget_left_fen           INTEGER NOT NULL CHECK (budget_left_fen >= 0),
+    max_subsidy_per_order_fen INTEGER,
+    CHECK (budget_left_fen <= budget_fen)
+);
+CREATE TABLE IF NOT EXISTS promotion_items (
+    promotion_id    TEXT NOT NULL REFERENCES promotions(promotion_id),
+    sku_id          TEXT NOT NULL REFERENCES skus(sku_id),
+    promo_price_fen INTEGER NOT NULL CHECK (promo_price_fen > 0),
+    limit_per_buyer INTEGER NOT NULL CHECK (limit_per_buyer > 0),
+    PRIMARY KEY (promotion_id, sku_id)
+);
+CREATE TABLE IF NOT EXISTS subsidy_rules (
+    promotion_id TEXT NOT NULL REFERENCES promotions(promotion_id),
+    sku_id       TEXT,
+    category     TEXT,
+    fen_per_unit INTEGER NOT NULL CHECK (fen_per_unit >= 0),
+    CHECK ((sku_id IS NULL) <> (category IS NULL))
+);
+CREATE TABLE IF NOT EXISTS buyer_limits (
+    promotion_id TEXT NOT NULL,
+    buyer_id     TEXT NOT NULL,
+    sku_id       TEXT NOT NULL,
+    bought       INTEGER NOT NULL CHECK (bought >= 0),
+    PRIMARY KEY (promotion_id, buyer_id, sku_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS orders (
+    order_id        TEXT PRIMARY KEY,
+    buyer_id        TEXT NOT NULL,
+    shop_id         TEXT NOT NULL,
+    promotion_id    TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    amount_fen      INTEGER NOT NULL CHECK (amount_fen > 0),
+    subsidy_fen     INTEGER NOT NULL CHECK (subsidy_fen >= 0 AND subsidy_fen <= amount_fen),
+    fulfilment      TEXT NOT NULL CHECK (fulfilment IN ('pickup', 'shipping')),
+    pickup_store_id TEXT,
+    ship_address    TEXT,
+    ip              TEXT NOT NULL,
+    device_id       TEXT,
+    payment_id      TEXT,
+    placed_at       INTEGER NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    UNIQUE (buyer_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS orders_by_buyer ON orders(buyer_id, order_id);
+CREATE TABLE IF NOT EXISTS order_lines (
+    order_id        TEXT NOT NULL REFERENCES orders(order_id),
+    line_no         INTEGER NOT NULL,
+    sku_id          TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    quantity        INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price_fen  INTEGER NOT NULL,
+    amount_fen      INTEGER NOT NULL,
+    subsidy_fen     INTEGER NOT NULL,
+    PRIMARY KEY (order_id, line_no)
+) WITHOUT ROWID;
+-- One row per (buyer, key): the first answer, kept byte for byte.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    buyer_id     TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash BLOB NOT NULL,
+    status       INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    order_id     TEXT,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (buyer_id, key)
+) WITHOUT ROWID;
+-- The outbox: written in the same transaction as the change it tells of.
+CREATE TABLE IF NOT EXISTS events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    payload     BLOB NOT NULL,
+    recorded_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    consumer TEXT PRIMARY KEY,
+    seq      INTEGER NOT NULL CHECK (seq >= 0)
+);

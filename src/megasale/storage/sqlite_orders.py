@@ -1,0 +1,317 @@
+"""Taking orders on SQLite: a whole batch in one transaction, guards inside the writes.
+
+The writer holds the file's write lock (``BEGIN IMMEDIATE``) for the whole batch, reads the
+counters the batch touches, decides each placement in arrival order, then applies the merged
+changes with guarded statements (``... WHERE stock_left >= ?``) and checks every row count.
+A count that is off means the counters moved under us, which the lock forbids: the batch is
+rolled back whole rather than risk an oversell.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from typing import Any
+
+from megasale.domain.errors import (
+    BuyerLimitReached,
+    PlacementRejected,
+    SoldOut,
+    SubsidyBudgetExhausted,
+)
+from megasale.domain.orders import (
+    ClientContext,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Pickup,
+    Shipping,
+)
+from megasale.services.order_events import order_placed
+from megasale.services.ports import Placement, PlacementResult, StoredResponse
+from megasale.storage.sqlite_db import from_micros, to_micros
+
+__all__ = ["GuardViolated", "load_orders", "take_orders"]
+
+_CHUNK = 300  # bound on host parameters per IN (...) query
+
+
+class GuardViolated(RuntimeError):
+    """A guarded write matched fewer rows than decided: the batch must not commit."""
+
+
+def _chunks(items: Sequence[tuple[str, ...]], size: int) -> Iterable[list[tuple[str, ...]]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _select_in(
+    conn: sqlite3.Connection, sql: str, keys: Sequence[tuple[str, ...]]
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (with a ``{values}`` slot) for ``keys`` in chunks; rows of all chunks."""
+    rows: list[tuple[Any, ...]] = []
+    width = len(keys[0]) if keys else 0
+    for chunk in _chunks(keys, _CHUNK):
+        one = "(" + ",".join("?" * width) + ")"
+        values = ",".join([one] * len(chunk))
+        params = [v for key in chunk for v in key]
+        rows.extend(conn.execute(sql.format(values=values), params).fetchall())
+    return rows
+
+
+def _guarded(conn: sqlite3.Connection, sql: str, params: list[tuple[object, ...]]) -> None:
+    if not params:
+        return
+    cursor = conn.executemany(sql, params)
+    if cursor.rowcount != len(params):
+        raise GuardViolated(f"{sql.split()[0]} matched {cursor.rowcount} of {len(params)} rows")
+
+
+def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[PlacementResult]:
+    """Decide and write ``batch`` inside the caller's write transaction."""
+    key_ids = list({(p.order.buyer_id, p.idempotency_key) for p in batch})
+    answered: dict[tuple[str, str], tuple[bytes, StoredResponse]] = {
+        (str(b), str(k)): (bytes(h), StoredResponse(int(s), bytes(body)))
+        for b, k, h, s, body in _select_in(
+            conn,
+            "SELECT buyer_id, key, request_hash, status, body FROM idempotency_keys "
+            "WHERE (buyer_id, key) IN (VALUES {values})",
+            key_ids,
+        )
+    }
+    sku_ids = list({(line.sku_id,) for p in batch for line in p.order.lines})
+    promo_ids = list({(p.order.promotion_id,) for p in batch})
+    stock: dict[str, int] = {
+        str(s): int(n)
+        for s, n in _select_in(
+            conn, "SELECT sku_id, stock_left FROM skus WHERE sku_id IN (VALUES {values})", sku_ids
+        )
+    }
+    budget: dict[str, int] = {
+        str(p): int(n)
+        for p, n in _select_in(
+            conn,
+            "SELECT promotion_id, budget_left_fen FROM promotions "
+            "WHERE promotion_id IN (VALUES {values})",
+            promo_ids,
+        )
+    }
+    item_keys = list({(p.order.promotion_id, line.sku_id) for p in batch for line in p.order.lines})
+    limit: dict[tuple[str, str], int] = {
+        (str(p), str(s)): int(n)
+        for p, s, n in _select_in(
+            conn,
+            "SELECT promotion_id, sku_id, limit_per_buyer FROM promotion_items "
+            "WHERE (promotion_id, sku_id) IN (VALUES {values})",
+            item_keys,
+        )
+    }
+    bought_keys = list(
+        {
+            (p.order.promotion_id, p.order.buyer_id, line.sku_id)
+            for p in batch
+            for line in p.order.lines
+        }
+    )
+    bought: Counter[tuple[str, str, str]] = Counter(
+        {
+            (str(p), str(b), str(s)): int(n)
+            for p, b, s, n in _select_in(
+                conn,
+                "SELECT promotion_id, buyer_id, sku_id, bought FROM buyer_limits "
+                "WHERE (promotion_id, buyer_id, sku_id) IN (VALUES {values})",
+                bought_keys,
+            )
+        }
+    )
+
+    results: list[PlacementResult] = []
+    taken_stock: Counter[str] = Counter()
+    spent: Counter[str] = Counter()
+    added: Counter[tuple[str, str, str]] = Counter()
+    accepted: list[tuple[Order, str]] = []
+    stored: list[tuple[object, ...]] = []
+    for placement in batch:
+        order = placement.order
+        key = (order.buyer_id, placement.idempotency_key)
+        if key in answered:
+            first_hash, response = answered[key]
+            if first_hash == placement.request_hash:
+                results.append(PlacementResult(response, replayed=True))
+            else:
+                results.append(PlacementResult(None, key_reused=True))
+            continue
+        verdict = _decide(order, stock, budget, limit, bought)
+        if verdict is None:
+            for line in order.lines:
+                stock[line.sku_id] -= line.quantity
+                taken_stock[line.sku_id] += line.quantity
+                bought[(order.promotion_id, order.buyer_id, line.sku_id)] += line.quantity
+                added[(order.promotion_id, order.buyer_id, line.sku_id)] += line.quantity
+            budget[order.promotion_id] -= order.subsidy_fen
+            spent[order.promotion_id] += order.subsidy_fen
+            accepted.append((order, placement.idempotency_key))
+            response = placement.render(order)
+        else:
+            response = placement.render(verdict)
+        answered[key] = (placement.request_hash, response)
+        results.append(PlacementResult(response, accepted=verdict is None))
+        stored.append(
+            (
+                order.buyer_id,
+                placement.idempotency_key,
+                placement.request_hash,
+                response.status,
+                response.body,
+                order.order_id if verdict is None else None,
+                to_micros(order.placed_at),
+            )
+        )
+
+    _guarded(
+        conn,
+        "UPDATE skus SET stock_left = stock_left - ?1 WHERE sku_id = ?2 AND stock_left >= ?1",
+        [(n, sku) for sku, n in taken_stock.items()],
+    )
+    _guarded(
+        conn,
+        "UPDATE promotions SET budget_left_fen = budget_left_fen - ?1 "
+        "WHERE promotion_id = ?2 AND budget_left_fen >= ?1",
+        [(n, promo) for promo, n in spent.items() if n],
+    )
+    _guarded(
+        conn,
+        "INSERT INTO buyer_limits VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE "
+        "SET bought = bought + excluded.bought WHERE bought + excluded.bought <= ?5",
+        [(p, b, s, n, limit[(p, s)]) for (p, b, s), n in added.items()],
+    )
+    _write_orders(conn, accepted)
+    conn.executemany("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?)", stored)
+    return results
+
+
+def _decide(
+    order: Order,
+    stock: dict[str, int],
+    budget: dict[str, int],
+    limit: dict[tuple[str, str], int],
+    bought: Counter[tuple[str, str, str]],
+) -> PlacementRejected | None:
+    for line in order.lines:
+        if stock.get(line.sku_id, 0) < line.quantity:
+            return SoldOut(f"SKU {line.sku_id} has fewer than {line.quantity} units left")
+        cap = limit.get((order.promotion_id, line.sku_id), 0)
+        have = bought[(order.promotion_id, order.buyer_id, line.sku_id)]
+        if have + line.quantity > cap:
+            return BuyerLimitReached(
+                f"SKU {line.sku_id} is limited to {cap} per buyer in this promotion; "
+                f"you have {have}"
+            )
+    if budget.get(order.promotion_id, 0) < order.subsidy_fen:
+        return SubsidyBudgetExhausted(
+            f"promotion {order.promotion_id} has no subsidy budget left for this order"
+        )
+    return None
+
+
+def _write_orders(conn: sqlite3.Connection, orders: list[tuple[Order, str]]) -> None:
+    order_rows: list[tuple[object, ...]] = []
+    line_rows: list[tuple[object, ...]] = []
+    event_rows: list[tuple[object, ...]] = []
+    for o, key in orders:
+        f = o.fulfilment
+        placed = to_micros(o.placed_at)
+        order_rows.append(
+            (
+                o.order_id,
+                o.buyer_id,
+                o.shop_id,
+                o.promotion_id,
+                o.status.value,
+                o.amount_fen,
+                o.subsidy_fen,
+                f.kind,
+                f.store_id if isinstance(f, Pickup) else None,
+                f.address if isinstance(f, Shipping) else None,
+                o.client.ip,
+                o.client.device_id,
+                o.client.payment_id,
+                placed,
+                key,
+            )
+        )
+        line_rows.extend(
+            (
+                o.order_id,
+                n,
+                line.sku_id,
+                line.category,
+                line.quantity,
+                line.unit_price_fen,
+                line.amount_fen,
+                line.subsidy_fen,
+            )
+            for n, line in enumerate(o.lines)
+        )
+        event_id, kind, payload = order_placed(o)
+        event_rows.append((event_id, kind, payload, placed))
+    conn.executemany(
+        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", order_rows
+    )
+    conn.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
+    conn.executemany(
+        "INSERT INTO events (event_id, kind, payload, recorded_at) VALUES (?, ?, ?, ?)",
+        event_rows,
+    )
+
+
+_ORDER_COLUMNS = (
+    "o.order_id, o.buyer_id, o.shop_id, o.promotion_id, o.status, o.fulfilment, "
+    "o.pickup_store_id, o.ship_address, o.ip, o.device_id, o.payment_id, o.placed_at"
+)
+
+
+def load_orders(
+    conn: sqlite3.Connection,
+    where: str,
+    params: tuple[object, ...],
+    *,
+    order_by: str = "o.order_id",
+    limit: int = 1,
+) -> list[Order]:
+    """Orders matching ``where`` (a trusted SQL fragment over alias ``o``), with their lines."""
+    rows = conn.execute(
+        f"SELECT {_ORDER_COLUMNS} FROM orders o WHERE {where} ORDER BY {order_by} LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    lines: dict[str, list[OrderLine]] = {i: [] for i in ids}
+    marks = ",".join("?" * len(ids))
+    for order_id, *rest in conn.execute(
+        "SELECT order_id, sku_id, category, quantity, unit_price_fen, amount_fen, subsidy_fen "
+        f"FROM order_lines WHERE order_id IN ({marks}) ORDER BY order_id, line_no",
+        ids,
+    ):
+        lines[order_id].append(OrderLine(*rest))
+    orders = []
+    for oid, buyer, shop, promo, status, kind, store, address, ip, device, pay, at in rows:
+        fulfilment = Pickup(store) if kind == "pickup" else Shipping(address)
+        orders.append(
+            Order(
+                order_id=oid,
+                buyer_id=buyer,
+                shop_id=shop,
+                promotion_id=promo,
+                lines=tuple(lines[oid]),
+                fulfilment=fulfilment,
+                client=ClientContext(ip, device, pay),
+                placed_at=from_micros(at),
+                status=OrderStatus(status),
+            )
+        )
+    return orders
