@@ -40,6 +40,7 @@ class Catalog:
         self._cache_seconds = cache_seconds
         self._promotions: dict[str, tuple[float, Promotion]] = {}
         self._skus: dict[str, tuple[float, Sku]] = {}
+        self._stores: dict[str, PartnerStore] = {}
 
     # -- merchants ------------------------------------------------------------------------
     def open_shop(self, merchant: Account, name: str, shop_id: str | None = None) -> Shop:
@@ -176,6 +177,13 @@ class Catalog:
             for sku_id, sku in self._store.get_skus(missing).items():
                 self._skus[sku_id] = (now + self._cache_seconds, sku)
                 found[sku_id] = sku
+        return found
+
+    def store(self, store_id: str) -> PartnerStore:
+        """A partner store; stores are never removed, so a found one is cached for good."""
+        found = self._stores.get(store_id)
+        if found is None:
+            found = self._stores[store_id] = self._store.get_store(store_id)
         return found
 
     def sku(self, sku_id: str) -> Sku:

@@ -13,7 +13,7 @@ from megasale.domain.errors import (
     PlacementRejected,
     UnknownOrder,
 )
-from megasale.domain.orders import Order, OrderRequest, quote_order
+from megasale.domain.orders import Order, OrderRequest, Pickup, quote_order
 from megasale.services.accounts import time_ordered_id
 from megasale.services.catalog import Catalog, require_role
 from megasale.services.group_commit import GroupCommitter
@@ -87,6 +87,8 @@ class OrderDesk:
     def _quote(self, request: OrderRequest) -> Order:
         promotion = self._catalog.promotion(request.promotion_id)
         skus = self._catalog.skus([line.sku_id for line in request.lines])
+        if isinstance(request.fulfilment, Pickup):
+            self._catalog.store(request.fulfilment.store_id)
         at = self._clock.now()
         return quote_order(request, promotion, skus, order_id=time_ordered_id("o", at), at=at)
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Request, get, post
+from litestar import Litestar, get, post
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
+from litestar.params import JSONBody
 
 from megasale import __version__
 from megasale.config import Settings
 from megasale.services.platform import Platform
 from megasale.web import catalog_api, operator_api, orders_api
+from megasale.web.caller import HttpRequest
 from megasale.web.problems import exception_handlers
 from megasale.web.schemas import Noop
 
@@ -19,12 +21,12 @@ __all__ = ["create_app"]
 
 
 @post("/v1/noop", summary="Does nothing: the baseline for benchmarks", status_code=200)
-async def noop(data: dict[str, Any]) -> Noop:
+async def noop(data: JSONBody[dict[str, Any]]) -> Noop:
     return Noop()
 
 
 @get("/v1/health", summary="Liveness", tags=["ops"])
-async def health(request: Request[Any, Any, Any]) -> dict[str, str]:
+async def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 

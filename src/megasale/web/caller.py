@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar import Request
 
@@ -13,17 +13,19 @@ from megasale.services.platform import Platform
 from megasale.services.ports import Account
 from megasale.web.problems import Unauthenticated
 
-__all__ = ["account_of", "client_ip", "device_id", "platform_of"]
+__all__ = ["HttpRequest", "account_of", "client_ip", "device_id", "platform_of"]
 
 MAX_DEVICE_ID = 128
 
+HttpRequest: TypeAlias = Request[Any, Any, Any]
 
-def platform_of(request: Request[Any, Any, Any]) -> Platform:
+
+def platform_of(request: HttpRequest) -> Platform:
     platform: Platform = request.app.state["platform"]
     return platform
 
 
-def account_of(request: Request[Any, Any, Any]) -> Account:
+def account_of(request: HttpRequest) -> Account:
     header = request.headers.get("authorization")
     if header is None:
         raise Unauthenticated("send Authorization: Bearer <token>")
@@ -44,7 +46,7 @@ def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
     return any(ip in net for net in proxies)
 
 
-def client_ip(request: Request[Any, Any, Any]) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The socket peer, or the ``X-Forwarded-For`` client when the peer is a trusted proxy.
 
     Walks the forwarded chain from the right, past trusted proxies, to the first address that
@@ -65,7 +67,7 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
     return peer
 
 
-def device_id(request: Request[Any, Any, Any]) -> str | None:
+def device_id(request: HttpRequest) -> str | None:
     value = request.headers.get("x-device-id")
     if value is None or value == "":
         return None

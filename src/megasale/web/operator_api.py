@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get, post
+from litestar import get, post
+from litestar.params import FromPath, JSONBody
 
 from megasale.domain.promotions import PromoItem, SubsidyRule
 from megasale.services.catalog import require_role
 from megasale.services.ports import Role
-from megasale.web.caller import account_of, platform_of
+from megasale.web.caller import HttpRequest, account_of, platform_of
 from megasale.web.schemas import (
     AccountIn,
     AccountOut,
@@ -25,7 +24,7 @@ __all__ = ["add_store", "create_promotion", "open_account", "promotion_figures",
 @post(
     "/v1/operator/accounts", summary="Open a merchant, clerk or operator account", tags=["operator"]
 )
-async def open_account(request: Request[Any, Any, Any], data: AccountIn) -> AccountOut:
+async def open_account(request: HttpRequest, data: JSONBody[AccountIn]) -> AccountOut:
     operator = account_of(request)
     require_role(operator, Role.OPERATOR)
     new = platform_of(request).accounts.open(Role(data.role), data.name, store_id=data.store_id)
@@ -34,13 +33,13 @@ async def open_account(request: Request[Any, Any, Any], data: AccountIn) -> Acco
 
 
 @post("/v1/operator/stores", summary="Add a partner store", tags=["operator"])
-async def add_store(request: Request[Any, Any, Any], data: StoreIn) -> StoreIn:
+async def add_store(request: HttpRequest, data: JSONBody[StoreIn]) -> StoreIn:
     operator = account_of(request)
     platform_of(request).catalog.add_store(operator, data.to_domain())
     return data
 
 
-def _figures_out(request: Request[Any, Any, Any], promotion_id: str) -> FigureOut:
+def _figures_out(request: HttpRequest, promotion_id: str) -> FigureOut:
     operator = account_of(request)
     f = platform_of(request).catalog.figures(operator, promotion_id)
     return FigureOut(
@@ -55,7 +54,7 @@ def _figures_out(request: Request[Any, Any, Any], promotion_id: str) -> FigureOu
 
 
 @post("/v1/operator/promotions", summary="Set up a promotion and its budget", tags=["operator"])
-async def create_promotion(request: Request[Any, Any, Any], data: PromotionIn) -> FigureOut:
+async def create_promotion(request: HttpRequest, data: JSONBody[PromotionIn]) -> FigureOut:
     operator = account_of(request)
     promotion = platform_of(request).catalog.create_promotion(
         operator,
@@ -78,7 +77,7 @@ async def create_promotion(request: Request[Any, Any, Any], data: PromotionIn) -
     summary="A promotion's budget and sales so far",
     tags=["operator"],
 )
-async def promotion_figures(request: Request[Any, Any, Any], promotion_id: str) -> FigureOut:
+async def promotion_figures(request: HttpRequest, promotion_id: FromPath[str]) -> FigureOut:
     return _figures_out(request, promotion_id)
 
 
@@ -89,7 +88,7 @@ async def promotion_figures(request: Request[Any, Any, Any], promotion_id: str) 
     tags=["operator"],
 )
 async def top_up_budget(
-    request: Request[Any, Any, Any], promotion_id: str, data: BudgetTopUp
+    request: HttpRequest, promotion_id: FromPath[str], data: JSONBody[BudgetTopUp]
 ) -> FigureOut:
     operator = account_of(request)
     platform_of(request).catalog.top_up_budget(operator, promotion_id, data.fen)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import msgspec
-from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar import Response, get, post
+from litestar.params import FromPath, JSONBody, Parameter
 
 from megasale.domain.errors import PlacementRejected
 from megasale.domain.orders import (
@@ -20,7 +19,7 @@ from megasale.domain.orders import (
 )
 from megasale.services.placement import check_idempotency_key
 from megasale.services.ports import StoredResponse
-from megasale.web.caller import account_of, client_ip, device_id, platform_of
+from megasale.web.caller import HttpRequest, account_of, client_ip, device_id, platform_of
 from megasale.web.problems import PROBLEM_JSON, render_error
 from megasale.web.schemas import OrderIn, OrderOut, PickupIn, order_out
 
@@ -57,7 +56,7 @@ def _to_request(buyer_id: str, data: OrderIn, client: ClientContext) -> OrderReq
     status_code=201,
     tags=["buyer"],
 )
-async def place_order(request: Request[Any, Any, Any], data: OrderIn) -> Response[bytes]:
+async def place_order(request: HttpRequest, data: JSONBody[OrderIn]) -> Response[bytes]:
     buyer = account_of(request)
     key = check_idempotency_key(request.headers.get("idempotency-key"))
     client = ClientContext(client_ip(request), device_id(request), data.payment_id)
@@ -74,7 +73,7 @@ async def place_order(request: Request[Any, Any, Any], data: OrderIn) -> Respons
 
 @get("/v1/orders", summary="The buyer's own orders, newest first", tags=["buyer"])
 async def list_orders(
-    request: Request[Any, Any, Any],
+    request: HttpRequest,
     limit: int = Parameter(default=50, ge=1, le=200),
     before: str | None = Parameter(default=None, max_length=64),
 ) -> list[OrderOut]:
@@ -84,6 +83,6 @@ async def list_orders(
 
 
 @get("/v1/orders/{order_id:str}", summary="One of the buyer's own orders", tags=["buyer"])
-async def get_order(request: Request[Any, Any, Any], order_id: str) -> OrderOut:
+async def get_order(request: HttpRequest, order_id: FromPath[str]) -> OrderOut:
     buyer = account_of(request)
     return order_out(platform_of(request).desk.order_of(buyer, order_id))

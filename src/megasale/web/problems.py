@@ -6,7 +6,7 @@ The problem ``type`` is ``/problems/<code>``, where the code is the error's stab
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeAlias
 
 import msgspec
 from litestar import Request, Response
@@ -37,6 +37,7 @@ __all__ = [
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("megasale.web")
+HttpRequest: TypeAlias = Request[Any, Any, Any]
 
 
 class Unauthenticated(MegasaleError):
@@ -95,13 +96,13 @@ def _problem(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _on_megasale_error(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+def _on_megasale_error(_: HttpRequest, exc: Exception) -> Response[bytes]:
     assert isinstance(exc, MegasaleError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
     return _problem(status_of(exc), problem_body(exc), headers)
 
 
-def _on_validation(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+def _on_validation(_: HttpRequest, exc: Exception) -> Response[bytes]:
     assert isinstance(exc, ValidationException)
     errors = exc.extra if isinstance(exc.extra, list) else []
     where = ", ".join(
@@ -122,7 +123,7 @@ def _on_validation(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]
     return _problem(400, body)
 
 
-def _on_http(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+def _on_http(_: HttpRequest, exc: Exception) -> Response[bytes]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     slug = {
@@ -138,7 +139,7 @@ def _on_http(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     return _problem(status, body, getattr(exc, "headers", None))
 
 
-def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+def _on_unexpected(request: HttpRequest, exc: Exception) -> Response[bytes]:
     _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     body = _encode(
         Problem(
