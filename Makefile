@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo serve test lint types layers unit bench clean
+.PHONY: demo serve test lint types layers unit bench clean browser
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -30,8 +30,14 @@ layers: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
+## Debian's chromium for the page tests (headless, driven by Playwright's client).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## Lint, types, the layer contract and the whole test suite.
-test: lint types layers
+test: lint types layers browser
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

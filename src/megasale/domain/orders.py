@@ -14,6 +14,7 @@ from megasale.domain.promotions import Promotion
 __all__ = [
     "MAX_LINES",
     "MAX_QUANTITY",
+    "RECEIVED",
     "ClientContext",
     "Fulfilment",
     "Order",
@@ -54,6 +55,10 @@ _NEXT: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.RETURNED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
 }
+
+
+#: the statuses in which the buyer has the goods in hand
+RECEIVED = frozenset({OrderStatus.COLLECTED, OrderStatus.DELIVERED})
 
 
 def check_transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:
@@ -128,6 +133,8 @@ class Order:
     client: ClientContext
     placed_at: datetime
     status: OrderStatus = OrderStatus.PLACED
+    #: when the buyer had the goods (collected at a store, or delivered): starts return windows
+    received_at: datetime | None = None
 
     @property
     def amount_fen(self) -> int:

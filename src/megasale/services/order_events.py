@@ -13,13 +13,18 @@ from megasale.domain.orders import Order, Pickup, Shipping
 
 __all__ = [
     "ORDER_PLACED",
+    "ORDER_STATUS_CHANGED",
     "OrderPlaced",
+    "OrderStatusChanged",
     "PlacedLine",
     "decode_order_placed",
+    "decode_status_changed",
     "order_placed",
+    "status_changed",
 ]
 
 ORDER_PLACED = "order.placed"
+ORDER_STATUS_CHANGED = "order.status_changed"
 
 
 class PlacedLine(msgspec.Struct, frozen=True):
@@ -78,3 +83,35 @@ def order_placed(order: Order) -> tuple[str, str, bytes]:
 
 def decode_order_placed(payload: bytes) -> OrderPlaced:
     return _decoder.decode(payload)
+
+
+class OrderStatusChanged(msgspec.Struct, frozen=True):
+    """An order moved on. Money that went back is a correction to the sale's figures.
+
+    ``refund_fen`` is paid back to the buyer now; ``released`` says the stock, the subsidy
+    (``subsidy_returned_fen``, back to the promotion's budget) and the buyer's limit came back.
+    """
+
+    order_id: str
+    buyer_id: str
+    shop_id: str
+    status: str
+    previous: str
+    at: str
+    amount_fen: int
+    refund_fen: int = 0
+    released: bool = False
+    subsidy_returned_fen: int = 0
+
+
+_status_decoder = msgspec.json.Decoder(OrderStatusChanged)
+
+
+def status_changed(event: OrderStatusChanged) -> tuple[str, str, bytes]:
+    """``(event_id, kind, payload)``; one event per order and status reached."""
+    event_id = f"{ORDER_STATUS_CHANGED}:{event.order_id}:{event.status}"
+    return event_id, ORDER_STATUS_CHANGED, _encoder.encode(event)
+
+
+def decode_status_changed(payload: bytes) -> OrderStatusChanged:
+    return _status_decoder.decode(payload)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from megasale.services.accounts import Accounts
 from megasale.services.catalog import Catalog
@@ -10,7 +11,15 @@ from megasale.services.group_commit import GroupCommitter
 from megasale.services.placement import OrderDesk
 from megasale.services.ports import Clock, Store
 
-__all__ = ["Platform"]
+__all__ = ["Background", "Platform"]
+
+
+class Background(Protocol):
+    """A task that runs beside the API for the life of the process (a consumer, a sweeper)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -21,6 +30,7 @@ class Platform:
     catalog: Catalog
     desk: OrderDesk
     committer: GroupCommitter
+    background: list[Background] = field(default_factory=list)
 
     @classmethod
     def over(cls, store: Store, clock: Clock, *, max_batch: int = 512) -> Platform:
@@ -37,6 +47,10 @@ class Platform:
 
     async def start(self) -> None:
         await self.committer.start()
+        for task in self.background:
+            await task.start()
 
     async def stop(self) -> None:
+        for task in reversed(self.background):
+            await task.stop()
         await self.committer.stop()

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from megasale.domain.catalog import PartnerStore, Shop, Sku
 from megasale.domain.errors import PlacementRejected
-from megasale.domain.orders import Order
+from megasale.domain.orders import Order, OrderStatus
 from megasale.domain.promotions import Promotion
 
 __all__ = [
@@ -161,6 +161,21 @@ class Store(EventLog, Protocol):
 
     def stored_response(self, buyer_id: str, key: str) -> tuple[bytes, StoredResponse] | None:
         """The request hash and the answer kept for a buyer's idempotency key, if any."""
+        ...
+
+    def change_order_status(
+        self,
+        order_id: str,
+        target: OrderStatus,
+        at: datetime,
+        *,
+        refund_fen: int = 0,
+        release: bool = False,
+    ) -> Order:
+        """Move an order on (the domain's state machine decides), with its event.
+
+        ``release`` gives the stock, the subsidy and the buyer's limit back, once per order.
+        """
         ...
 
     def get_order(self, order_id: str) -> Order: ...

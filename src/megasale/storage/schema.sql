@@ -79,6 +79,9 @@ CREATE TABLE IF NOT EXISTS orders (
     payment_id      TEXT,
     placed_at       INTEGER NOT NULL,
     idempotency_key TEXT NOT NULL,
+    status_at       INTEGER,             -- when the status last changed
+    released_at     INTEGER,
+    received_at     INTEGER,             -- when the buyer had the goods (collected or delivered)             -- when stock, subsidy and limit were given back (once)
     UNIQUE (buyer_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS orders_by_buyer ON orders(buyer_id, order_id);

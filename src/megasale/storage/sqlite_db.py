@@ -41,10 +41,21 @@ class SqliteDatabase:
         self._lock = threading.Lock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        schema = resources.files("megasale.storage").joinpath("schema.sql").read_text("utf-8")
-        # executescript runs each statement in autocommit mode; every statement is IF NOT EXISTS,
-        # so several processes opening one file at once all end with the same schema.
-        self.connection().executescript(schema)
+        # schema.sql first, then each capability's schema_<name>.sql. executescript runs each
+        # statement in autocommit mode; every statement is IF NOT EXISTS, so several processes
+        # opening one file at once all end with the same schema.
+        package = resources.files("megasale.storage")
+        names = sorted(
+            (
+                f.name
+                for f in package.iterdir()
+                if f.name.startswith("schema") and f.name.endswith(".sql")
+            ),
+            key=lambda name: (name != "schema.sql", name),
+        )
+        conn = self.connection()
+        for name in names:
+            conn.executescript(package.joinpath(name).read_text("utf-8"))
 
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

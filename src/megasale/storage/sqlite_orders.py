@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -20,20 +22,24 @@ from megasale.domain.errors import (
     PlacementRejected,
     SoldOut,
     SubsidyBudgetExhausted,
+    UnknownOrder,
 )
 from megasale.domain.orders import (
+    RECEIVED,
     ClientContext,
     Order,
     OrderLine,
     OrderStatus,
     Pickup,
     Shipping,
+    check_transition,
 )
-from megasale.services.order_events import order_placed
+from megasale.services.order_events import OrderStatusChanged, order_placed, status_changed
 from megasale.services.ports import Placement, PlacementResult, StoredResponse
 from megasale.storage.sqlite_db import from_micros, to_micros
+from megasale.storage.sqlite_events import append_events
 
-__all__ = ["GuardViolated", "load_orders", "take_orders"]
+__all__ = ["GuardViolated", "change_status", "load_orders", "take_orders"]
 
 _CHUNK = 300  # bound on host parameters per IN (...) query
 
@@ -220,7 +226,7 @@ def _decide(
 def _write_orders(conn: sqlite3.Connection, orders: list[tuple[Order, str]]) -> None:
     order_rows: list[tuple[object, ...]] = []
     line_rows: list[tuple[object, ...]] = []
-    event_rows: list[tuple[object, ...]] = []
+    event_rows: list[tuple[str, str, bytes, int]] = []
     for o, key in orders:
         f = o.fulfilment
         placed = to_micros(o.placed_at)
@@ -259,18 +265,17 @@ def _write_orders(conn: sqlite3.Connection, orders: list[tuple[Order, str]]) -> 
         event_id, kind, payload = order_placed(o)
         event_rows.append((event_id, kind, payload, placed))
     conn.executemany(
-        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", order_rows
+        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+        order_rows,
     )
     conn.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
-    conn.executemany(
-        "INSERT INTO events (event_id, kind, payload, recorded_at) VALUES (?, ?, ?, ?)",
-        event_rows,
-    )
+    append_events(conn, event_rows)
 
 
 _ORDER_COLUMNS = (
     "o.order_id, o.buyer_id, o.shop_id, o.promotion_id, o.status, o.fulfilment, "
-    "o.pickup_store_id, o.ship_address, o.ip, o.device_id, o.payment_id, o.placed_at"
+    "o.pickup_store_id, o.ship_address, o.ip, o.device_id, o.payment_id, o.placed_at, "
+    "o.received_at"
 )
 
 
@@ -299,7 +304,7 @@ def load_orders(
     ):
         lines[order_id].append(OrderLine(*rest))
     orders = []
-    for oid, buyer, shop, promo, status, kind, store, address, ip, device, pay, at in rows:
+    for oid, buyer, shop, promo, status, kind, store, address, ip, device, pay, at, got in rows:
         fulfilment = Pickup(store) if kind == "pickup" else Shipping(address)
         orders.append(
             Order(
@@ -312,6 +317,83 @@ def load_orders(
                 client=ClientContext(ip, device, pay),
                 placed_at=from_micros(at),
                 status=OrderStatus(status),
+                received_at=None if got is None else from_micros(got),
             )
         )
     return orders
+
+
+def change_status(
+    conn: sqlite3.Connection,
+    order_id: str,
+    target: OrderStatus,
+    at: datetime,
+    *,
+    refund_fen: int = 0,
+    release: bool = False,
+) -> Order:
+    """Move an order to ``target`` inside the caller's write transaction, with its event.
+
+    With ``release``, the order's stock goes back to its SKUs, its subsidy back to the
+    promotion's budget and its units back to the buyer's limit, once per order whatever is
+    called later. Other capabilities (fulfilment, returns) call this from their own writes.
+    """
+    found = load_orders(conn, "o.order_id = ?", (order_id,))
+    if not found:
+        raise UnknownOrder(f"no order {order_id}")
+    order = found[0]
+    check_transition(order.status, target)
+    micros = to_micros(at)
+    received = micros if target in RECEIVED else None
+    updated = conn.execute(
+        "UPDATE orders SET status = ?, status_at = ?, received_at = coalesce(?, received_at) "
+        "WHERE order_id = ? AND status = ?",
+        (target.value, micros, received, order_id, order.status.value),
+    ).rowcount
+    if updated != 1:
+        raise GuardViolated(f"order {order_id} changed status under us")
+    returned = 0
+    if release:
+        freed = conn.execute(
+            "UPDATE orders SET released_at = ? WHERE order_id = ? AND released_at IS NULL",
+            (micros, order_id),
+        ).rowcount
+        if freed == 1:
+            returned = order.subsidy_fen
+            _release(conn, order)
+    event_id, kind, payload = status_changed(
+        OrderStatusChanged(
+            order_id=order.order_id,
+            buyer_id=order.buyer_id,
+            shop_id=order.shop_id,
+            status=target.value,
+            previous=order.status.value,
+            at=at.isoformat(),
+            amount_fen=order.amount_fen,
+            refund_fen=refund_fen,
+            released=returned > 0 or (release and order.subsidy_fen == 0),
+            subsidy_returned_fen=returned,
+        )
+    )
+    append_events(conn, [(event_id, kind, payload, micros)])
+    return replace(order, status=target, received_at=at if received else order.received_at)
+
+
+def _release(conn: sqlite3.Connection, order: Order) -> None:
+    for line in order.lines:
+        conn.execute(
+            "UPDATE skus SET stock_left = stock_left + ? WHERE sku_id = ?",
+            (line.quantity, line.sku_id),
+        )
+        conn.execute(
+            "UPDATE buyer_limits SET bought = max(bought - ?, 0) "
+            "WHERE promotion_id = ? AND buyer_id = ? AND sku_id = ?",
+            (line.quantity, order.promotion_id, order.buyer_id, line.sku_id),
+        )
+    if order.subsidy_fen:
+        _guarded(
+            conn,
+            "UPDATE promotions SET budget_left_fen = budget_left_fen + ?1 "
+            "WHERE promotion_id = ?2 AND budget_left_fen + ?1 <= budget_fen",
+            [(order.subsidy_fen, order.promotion_id)],
+        )

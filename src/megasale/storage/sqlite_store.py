@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from megasale.domain.catalog import PartnerStore, Shop, Sku
@@ -16,7 +17,7 @@ from megasale.domain.errors import (
     UnknownSku,
     UnknownStore,
 )
-from megasale.domain.orders import Order
+from megasale.domain.orders import Order, OrderStatus
 from megasale.domain.promotions import PromoItem, Promotion, SubsidyRule
 from megasale.services.ports import (
     Account,
@@ -305,6 +306,20 @@ class SqliteStore:
         if row is None:
             return None
         return bytes(row[0]), StoredResponse(int(row[1]), bytes(row[2]))
+
+    def change_order_status(
+        self,
+        order_id: str,
+        target: OrderStatus,
+        at: datetime,
+        *,
+        refund_fen: int = 0,
+        release: bool = False,
+    ) -> Order:
+        with self.db.write() as conn:
+            return sqlite_orders.change_status(
+                conn, order_id, target, at, refund_fen=refund_fen, release=release
+            )
 
     def get_order(self, order_id: str) -> Order:
         orders = sqlite_orders.load_orders(self.db.connection(), "o.order_id = ?", (order_id,))

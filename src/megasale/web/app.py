@@ -1,13 +1,21 @@
-"""The HTTP app: Litestar + msgspec, built around a :class:`Platform` that bootstrap made."""
+"""The HTTP app: Litestar + msgspec, built around a :class:`Platform` that bootstrap made.
+
+Each capability keeps its routes in its own module as a ``ROUTES`` list; this module only
+puts them together, with the error handlers, the pages' templates and the static files.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, get, post
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 from litestar.params import JSONBody
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from megasale import __version__
 from megasale.config import Settings
@@ -18,6 +26,8 @@ from megasale.web.problems import exception_handlers
 from megasale.web.schemas import Noop
 
 __all__ = ["create_app"]
+
+HERE = Path(__file__).parent
 
 
 @post("/v1/noop", summary="Does nothing: the baseline for benchmarks", status_code=200)
@@ -35,28 +45,17 @@ def create_app(platform: Platform, settings: Settings) -> Litestar:
         route_handlers=[
             noop,
             health,
-            orders_api.place_order,
-            orders_api.list_orders,
-            orders_api.get_order,
-            catalog_api.register_buyer,
-            catalog_api.open_shop,
-            catalog_api.list_shops,
-            catalog_api.list_skus,
-            catalog_api.add_sku,
-            catalog_api.change_stock,
-            catalog_api.public_sku,
-            catalog_api.public_promotion,
-            operator_api.open_account,
-            operator_api.add_store,
-            operator_api.create_promotion,
-            operator_api.promotion_figures,
-            operator_api.top_up_budget,
+            *orders_api.ROUTES,
+            *catalog_api.ROUTES,
+            *operator_api.ROUTES,
+            create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         state=State({"platform": platform, "trusted_proxies": settings.trusted_proxies}),
         on_startup=[platform.start],
         on_shutdown=[platform.stop],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="megasale",
             version=__version__,

@@ -23,16 +23,7 @@ from megasale.web.schemas import (
     sku_out,
 )
 
-__all__ = [
-    "add_sku",
-    "change_stock",
-    "list_shops",
-    "list_skus",
-    "open_shop",
-    "public_promotion",
-    "public_sku",
-    "register_buyer",
-]
+__all__ = ["ROUTES"]
 
 
 @post("/v1/buyers", summary="Sign up as a buyer; returns the bearer token once", tags=["buyer"])
@@ -109,3 +100,15 @@ async def public_promotion(request: HttpRequest, promotion_id: FromPath[str]) ->
         ],
         max_subsidy_per_order_fen=p.max_subsidy_per_order_fen,
     )
+
+
+ROUTES = [
+    add_sku,
+    change_stock,
+    list_shops,
+    list_skus,
+    open_shop,
+    public_promotion,
+    public_sku,
+    register_buyer,
+]

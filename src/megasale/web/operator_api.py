@@ -18,7 +18,7 @@ from megasale.web.schemas import (
     StoreIn,
 )
 
-__all__ = ["add_store", "create_promotion", "open_account", "promotion_figures", "top_up_budget"]
+__all__ = ["ROUTES"]
 
 
 @post(
@@ -93,3 +93,6 @@ async def top_up_budget(
     operator = account_of(request)
     platform_of(request).catalog.top_up_budget(operator, promotion_id, data.fen)
     return _figures_out(request, promotion_id)
+
+
+ROUTES = [add_store, create_promotion, open_account, promotion_figures, top_up_budget]

@@ -23,7 +23,7 @@ from megasale.web.caller import HttpRequest, account_of, client_ip, device_id, p
 from megasale.web.problems import PROBLEM_JSON, render_error
 from megasale.web.schemas import OrderIn, OrderOut, PickupIn, order_out
 
-__all__ = ["get_order", "list_orders", "place_order"]
+__all__ = ["ROUTES"]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -86,3 +86,6 @@ async def list_orders(
 async def get_order(request: HttpRequest, order_id: FromPath[str]) -> OrderOut:
     buyer = account_of(request)
     return order_out(platform_of(request).desk.order_of(buyer, order_id))
+
+
+ROUTES = [get_order, list_orders, place_order]

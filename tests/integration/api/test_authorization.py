@@ -12,6 +12,7 @@ PUBLIC = {
     ("POST", "/v1/buyers"),
     ("GET", "/v1/skus/{sku_id:str}"),
     ("GET", "/v1/promotions/{promotion_id:str}"),
+    ("GET", "/static/{file_path:path}"),
 }
 
 # route -> (the role allowed, a concrete path, a valid body)

@@ -252,3 +252,33 @@ def test_whatever_arrives_stock_budget_and_limits_hold_and_each_key_orders_once(
         assert len(orders) <= len(submitted_keys)
     finally:
         store.close()
+
+
+def test_a_cancelled_order_gives_back_stock_subsidy_and_limit_once(store):
+    from megasale.domain.orders import OrderStatus
+    from megasale.services.order_events import decode_status_changed
+
+    seed(store, stock=3, budget=5_000, limit=2)
+    store.take_orders([placement(1, qty=2, subsidy=1_000)])
+    assert store.get_sku("tv").stock_left == 1
+    order = store.change_order_status("o00001", OrderStatus.CANCELLED, T0, release=True)
+    assert order.status is OrderStatus.CANCELLED
+    assert store.get_sku("tv").stock_left == 3
+    assert store.promotion_figures("p1").budget_left_fen == 5_000
+    # the limit came back too: the buyer may take two again
+    again = store.take_orders([placement(2, qty=2, subsidy=1_000)])
+    assert again[0].accepted
+    event = decode_status_changed(store.read_events(0, 10)[1].payload)
+    assert (event.status, event.previous, event.subsidy_returned_fen) == ("cancelled", "placed", 2_000)
+
+
+def test_a_status_change_the_machine_refuses_changes_nothing(store):
+    from megasale.domain.errors import InvalidTransition
+    from megasale.domain.orders import OrderStatus
+
+    seed(store)
+    store.take_orders([placement(1)])
+    with pytest.raises(InvalidTransition):
+        store.change_order_status("o00001", OrderStatus.COLLECTED, T0)
+    assert store.get_order("o00001").status is OrderStatus.PLACED
+    assert len(store.read_events(0, 10)) == 1
