@@ -54,17 +54,30 @@ def _chunks(items: Sequence[tuple[str, ...]], size: int) -> Iterable[list[tuple[
         yield chunk
 
 
-def _select_in(
-    conn: sqlite3.Connection, sql: str, keys: Sequence[tuple[str, ...]]
+def _lookup(
+    conn: sqlite3.Connection,
+    table: str,
+    key_columns: tuple[str, ...],
+    value_columns: tuple[str, ...],
+    keys: Sequence[tuple[str, ...]],
 ) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (with a ``{values}`` slot) for ``keys`` in chunks; rows of all chunks."""
+    """Rows of ``table`` whose key is one of ``keys``: key columns, then value columns.
+
+    The keys are a VALUES list joined to the table with CROSS JOIN, which SQLite takes as the
+    join order: one primary-key probe per key. (A row-value ``IN (VALUES ...)`` can make the
+    planner scan the whole table, which grows all day.)
+    """
+    names = ", ".join(f"k{i}" for i in range(len(key_columns)))
+    on = " AND ".join(f"t.{col} = k.k{i}" for i, col in enumerate(key_columns))
+    select = ", ".join(f"t.{col}" for col in (*key_columns, *value_columns))
+    one = "(" + ",".join("?" * len(key_columns)) + ")"
     rows: list[tuple[Any, ...]] = []
-    width = len(keys[0]) if keys else 0
     for chunk in _chunks(keys, _CHUNK):
-        one = "(" + ",".join("?" * width) + ")"
-        values = ",".join([one] * len(chunk))
-        params = [v for key in chunk for v in key]
-        rows.extend(conn.execute(sql.format(values=values), params).fetchall())
+        sql = (
+            f"WITH k({names}) AS (VALUES {','.join([one] * len(chunk))}) "
+            f"SELECT {select} FROM k CROSS JOIN {table} t ON {on}"
+        )
+        rows.extend(conn.execute(sql, [v for key in chunk for v in key]).fetchall())
     return rows
 
 
@@ -80,39 +93,26 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
     """Decide and write ``batch`` inside the caller's write transaction."""
     key_ids = list({(p.order.buyer_id, p.idempotency_key) for p in batch})
     answered: dict[tuple[str, str], tuple[bytes, StoredResponse]] = {
-        (str(b), str(k)): (bytes(h), StoredResponse(int(s), bytes(body)))
-        for b, k, h, s, body in _select_in(
+        (b, k): (h, StoredResponse(status, body))
+        for b, k, h, status, body in _lookup(
             conn,
-            "SELECT buyer_id, key, request_hash, status, body FROM idempotency_keys "
-            "WHERE (buyer_id, key) IN (VALUES {values})",
+            "idempotency_keys",
+            ("buyer_id", "key"),
+            ("request_hash", "status", "body"),
             key_ids,
         )
     }
     sku_ids = list({(line.sku_id,) for p in batch for line in p.order.lines})
+    stock: dict[str, int] = dict(_lookup(conn, "skus", ("sku_id",), ("stock_left",), sku_ids))
     promo_ids = list({(p.order.promotion_id,) for p in batch})
-    stock: dict[str, int] = {
-        str(s): int(n)
-        for s, n in _select_in(
-            conn, "SELECT sku_id, stock_left FROM skus WHERE sku_id IN (VALUES {values})", sku_ids
-        )
-    }
-    budget: dict[str, int] = {
-        str(p): int(n)
-        for p, n in _select_in(
-            conn,
-            "SELECT promotion_id, budget_left_fen FROM promotions "
-            "WHERE promotion_id IN (VALUES {values})",
-            promo_ids,
-        )
-    }
+    budget: dict[str, int] = dict(
+        _lookup(conn, "promotions", ("promotion_id",), ("budget_left_fen",), promo_ids)
+    )
     item_keys = list({(p.order.promotion_id, line.sku_id) for p in batch for line in p.order.lines})
     limit: dict[tuple[str, str], int] = {
-        (str(p), str(s)): int(n)
-        for p, s, n in _select_in(
-            conn,
-            "SELECT promotion_id, sku_id, limit_per_buyer FROM promotion_items "
-            "WHERE (promotion_id, sku_id) IN (VALUES {values})",
-            item_keys,
+        (promo, sku): n
+        for promo, sku, n in _lookup(
+            conn, "promotion_items", ("promotion_id", "sku_id"), ("limit_per_buyer",), item_keys
         )
     }
     bought_keys = list(
@@ -124,11 +124,12 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
     )
     bought: Counter[tuple[str, str, str]] = Counter(
         {
-            (str(p), str(b), str(s)): int(n)
-            for p, b, s, n in _select_in(
+            (promo, buyer, sku): n
+            for promo, buyer, sku, n in _lookup(
                 conn,
-                "SELECT promotion_id, buyer_id, sku_id, bought FROM buyer_limits "
-                "WHERE (promotion_id, buyer_id, sku_id) IN (VALUES {values})",
+                "buyer_limits",
+                ("promotion_id", "buyer_id", "sku_id"),
+                ("bought",),
                 bought_keys,
             )
         }
