@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, get, post
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 from litestar.params import JSONBody
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
