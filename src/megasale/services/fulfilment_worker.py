@@ -1,0 +1,59 @@
+"""The background worker that keeps fulfilment in step with the sale.
+
+It runs beside the API for the life of the server: every ``interval`` it gives newly placed
+orders their pickup code or shipment, and now and then expires pickups past their time. The
+database work runs in a thread so the event loop that takes orders is never blocked by it, and
+each batch is one short write transaction that the order writer interleaves with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from megasale.services.fulfilment import Fulfilment
+
+__all__ = ["FulfilmentWorker"]
+
+_log = logging.getLogger("megasale.fulfilment")
+
+
+class FulfilmentWorker:
+    def __init__(
+        self, fulfilment: Fulfilment, *, interval_s: float = 0.5, expire_every_s: float = 30.0
+    ) -> None:
+        self._fulfilment = fulfilment
+        self._interval_s = interval_s
+        self._expire_every_s = expire_every_s
+        self._task: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        self._stopping = asyncio.Event()
+        self._task = asyncio.create_task(self._run(self._stopping), name="fulfilment-worker")
+
+    async def stop(self) -> None:
+        """Let the round in flight finish (its thread holds a transaction), then stop."""
+        if self._task is not None and self._stopping is not None:
+            self._stopping.set()
+            await self._task
+            self._task = None
+
+    def run_once(self) -> int:
+        """One round: dispatch until caught up; events read."""
+        return self._fulfilment.dispatch_all()
+
+    async def _run(self, stopping: asyncio.Event) -> None:
+        next_expiry = 0.0
+        while not stopping.is_set():
+            try:
+                await asyncio.to_thread(self.run_once)
+                if time.monotonic() >= next_expiry:
+                    await asyncio.to_thread(self._fulfilment.expire_due)
+                    next_expiry = time.monotonic() + self._expire_every_s
+            except Exception:  # keep serving; the next round retries from the checkpoint
+                _log.exception("fulfilment round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._interval_s)
