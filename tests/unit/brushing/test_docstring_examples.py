@@ -1,0 +1,26 @@
+"""The examples in the brushing modules' docstrings run and give what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "megasale.brushing.baselines",
+    "megasale.brushing.behaviour",
+    "megasale.brushing.detect",
+    "megasale.brushing.identity",
+    "megasale.brushing.lockstep",
+    "megasale.brushing.shop_rule",
+    "megasale.brushing.shop_self",
+    "megasale.brushing.views",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_the_docstring_examples_hold(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -1,0 +1,184 @@
+"""Reading the brief's order log: formats, aliases, times, missing values and bad rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from megasale.brushing.orderlog import OrderLogError, read_order_log
+
+FULL_HEADER = (
+    "order_id,created_at,buyer_id,shop_id,sku_id,quantity,amount_fen,subsidy_fen,ip,device_id,"
+    "payment_id,phone,address,pickup_store_id,picked_up_at,buyer_registered_at"
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_full_csv_log_is_read_into_columns(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "orders.csv",
+        FULL_HEADER + "\n"
+        "o1,2026-11-11T00:00:05+08:00,b1,s1,k1,2,300000,8000,1.2.3.4,d1,p1,13800138000,"
+        '"Hangzhou, Xihu District, Wenhua Road No. 1, Building 7, Unit 2, Room 1502",'
+        "st1,2026-11-11T00:10:05+08:00,2026-11-01T00:00:00+08:00\n"
+        "o2,2026-11-11 00:00:06,b2,s1,k1,1,150000,8000,1.2.3.9,,,,,,,\n",
+    )
+    table = read_order_log(path)
+    assert table.order_ids.tolist() == ["o1", "o2"]
+    assert table.created.tolist() == [1_794_326_405_000_000, 1_794_355_206_000_000]
+    assert table.quantity is not None and table.quantity.tolist() == [2, 1]
+    assert table.gmv_fen() == 450_000 and table.subsidy_total_fen() == 16_000
+    assert table.subnet is not None and table.subnet.tolist() == [0, 0]
+    assert table.device is not None and table.device.tolist() == [0, -1]
+    assert table.picked_up is not None and table.picked_up.tolist() == [
+        1_794_327_005_000_000,
+        -1,
+    ]
+    assert table.names["building"].tolist() == [
+        "hangzhou, xihu district, wenhua road no. 1, building 7"
+    ]
+
+
+def test_the_shopee_columns_are_accepted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "shopee.csv",
+        "orderid,shopid,userid,event_time\n31076582227611,93950878,30530270,2019-12-27 00:23:03\n",
+    )
+    table = read_order_log(path)
+    assert table.shop_names.tolist() == ["93950878"]
+    assert table.buyer_names.tolist() == ["30530270"]
+    assert table.sku is None and table.ip is None
+
+
+def test_times_without_an_offset_are_taken_in_the_local_zone(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "o.csv", "order_id,created_at,buyer_id,shop_id\n1,2026-11-11 00:00:00,b,s\n"
+    )
+    utc = read_order_log(path).created[0]
+    shanghai = read_order_log(path, local_timezone="Asia/Shanghai").created[0]
+    assert utc - shanghai == 8 * 3_600_000_000
+
+
+def test_utc_designator_and_fractions_are_understood(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n1,2026-11-11T00:00:00.250Z,b,s\n"
+        "2,2026-11-11T08:00:00+0800,b,s\n",
+    )
+    created = read_order_log(path).created
+    assert created[0] - created[1] == 250_000
+
+
+def test_json_lines_with_numbers_and_blank_lines_are_read(tmp_path: Path) -> None:
+    rows = [
+        {"order_id": 1, "created_at": "2026-11-11T00:00:00+08:00", "buyer_id": 5, "shop_id": "s"},
+        {"order_id": 2, "created_at": "2026-11-11T00:01:00+08:00", "buyer_id": 6, "shop_id": "s",
+         "amount_fen": 12300},
+    ]  # fmt: skip
+    path = write(tmp_path, "o.jsonl", json.dumps(rows[0]) + "\n\n" + json.dumps(rows[1]) + "\n")
+    table = read_order_log(path)
+    assert table.buyer_names.tolist() == ["5", "6"]
+    assert table.amount_fen is not None and table.amount_fen.tolist() == [0, 12300]
+
+
+def test_a_missing_required_column_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "o.csv", "order_id,created_at,buyer_id\n1,2026-11-11 00:00:00,b\n")
+    with pytest.raises(OrderLogError, match=r"o\.csv, line 1, column shop_id: required"):
+        read_order_log(path)
+
+
+def test_an_empty_required_cell_names_its_line_and_column(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n1,2026-11-11 00:00:00,b,s\n2,2026-11-11 00:00:00,,s\n",
+    )
+    with pytest.raises(OrderLogError, match=r"line 3, column buyer_id: empty"):
+        read_order_log(path)
+
+
+def test_a_bad_time_names_its_line_and_value(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n1,2026-11-11 00:00:00,b,s\n2,11/11/2026,b,s\n",
+    )
+    with pytest.raises(OrderLogError, match=r"line 3, column created_at: not a time.*11/11/2026"):
+        read_order_log(path)
+
+
+def test_an_impossible_date_is_a_bad_time(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "o.csv", "order_id,created_at,buyer_id,shop_id\n1,2026-02-30 00:00:00,b,s\n"
+    )
+    with pytest.raises(OrderLogError, match="line 2, column created_at"):
+        read_order_log(path)
+
+
+def test_money_must_be_whole_fen(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id,amount_fen\n1,2026-11-11 00:00:00,b,s,12.5\n",
+    )
+    with pytest.raises(OrderLogError, match=r"line 2, column amount_fen: not a whole number"):
+        read_order_log(path)
+
+
+def test_a_quantity_of_zero_is_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id,quantity\n1,2026-11-11 00:00:00,b,s,0\n",
+    )
+    with pytest.raises(OrderLogError, match=r"column quantity"):
+        read_order_log(path)
+
+
+def test_a_row_with_too_many_fields_names_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n1,2026-11-11 00:00:00,b,s\n2,2026-11-11 00:00:00,b,s,x\n",
+    )
+    with pytest.raises(OrderLogError, match=r"line 3"):
+        read_order_log(path)
+
+
+def test_a_broken_json_line_names_its_line(tmp_path: Path) -> None:
+    good = '{"order_id": 1, "created_at": "2026-11-11 00:00:00", "buyer_id": 1, "shop_id": 1}'
+    path = write(tmp_path, "o.jsonl", good + "\n\n" + '{"order_id": 2,' + "\n")
+    with pytest.raises(OrderLogError, match=r"line 3: not JSON"):
+        read_order_log(path)
+
+
+def test_a_bad_json_row_is_located_past_blank_lines(tmp_path: Path) -> None:
+    good = '{"order_id": 1, "created_at": "2026-11-11 00:00:00", "buyer_id": 1, "shop_id": 1}'
+    bad = '{"order_id": 2, "created_at": "yesterday", "buyer_id": 1, "shop_id": 1}'
+    path = write(tmp_path, "o.jsonl", good + "\n\n\n" + bad + "\n")
+    with pytest.raises(OrderLogError, match=r"line 4, column created_at"):
+        read_order_log(path)
+
+
+def test_equal_identifiers_share_a_code_that_names_them(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n"
+        + "".join(f"{i},2026-11-11 00:00:0{i},{b},s\n" for i, b in enumerate("zyzx")),
+    )
+    table = read_order_log(path)
+    assert table.buyer_names[table.buyer].tolist() == ["z", "y", "z", "x"]
+    assert sorted(table.buyer_names.tolist()) == ["x", "y", "z"]
+    assert np.all(table.shop == 0)
