@@ -1,0 +1,192 @@
+"""The streaming detector as a background task of the server: event log in, rings out.
+
+It follows the event log from the start (the detector keeps its state in memory, so a restart
+rebuilds it by reading the log again; a ring found again is the same ring to the review desk,
+which holds each order's subsidy once), folds ``order.placed`` and pickups into the
+:class:`StreamingDetector`, and after each read runs a detection pass if candidate orders
+changed. Rings go to the review desk, which holds their subsidy and tells the event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from megasale.brushing.streaming import FoundRing, StreamedOrder, StreamingDetector
+from megasale.services.order_events import (
+    ORDER_PLACED,
+    ORDER_STATUS_CHANGED,
+    decode_order_placed,
+    decode_status_changed,
+)
+from megasale.services.ports import Event, EventLog
+
+__all__ = ["FlagRing", "StreamRunner", "micros"]
+
+_log = logging.getLogger(__name__)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(at: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    delta = at - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+@dataclass(frozen=True, slots=True)
+class _Flag:
+    ring_id: str
+    kind: str
+    score: float
+    order_ids: tuple[str, ...]
+    evidence: bytes
+
+
+FlagRing = Callable[[_Flag], object]
+
+
+class StreamRunner:
+    """Follow an :class:`EventLog` and report rings through ``flag_ring``.
+
+    ``opened_at(buyer_ids)`` gives when accounts were opened (account age is one of the
+    behaviour signals). ``latencies`` keeps, per ring reported, the seconds from the newest
+    event of the read that made it detectable to the moment it was reported.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        flag_ring: FlagRing,
+        opened_at: Callable[[Sequence[str]], dict[str, datetime]],
+        known_rings: Callable[[], dict[str, list[str]]] | None = None,
+        *,
+        detector: StreamingDetector | None = None,
+        poll_s: float = 0.05,
+        batch: int = 20_000,
+        min_pass_s: float = 0.25,
+    ) -> None:
+        self.log = log
+        self.flag_ring = flag_ring
+        self.opened_at = opened_at
+        self.detector = detector or StreamingDetector()
+        self.poll_s = poll_s
+        self.batch = batch
+        self.min_pass_s = min_pass_s
+        self.pass_seconds: list[float] = []
+        self._next_pass = 0.0
+        self.last_seq = 0
+        self.rings_reported = 0
+        self.latencies: list[float] = []
+        self._opened: dict[str, int] = {}
+        self._lines: dict[str, list[str]] = {}  # order id -> line ids, for orders of several
+        if known_rings is not None:
+            self.detector.remember(known_rings())
+        self._task: asyncio.Task[None] | None = None
+
+    def fold(self, events: Sequence[Event]) -> None:
+        """Take a batch of events into the detector."""
+        placed = {e.seq: decode_order_placed(e.payload) for e in events if e.kind == ORDER_PLACED}
+        unknown = list({p.buyer_id for p in placed.values() if p.buyer_id not in self._opened})
+        if unknown:
+            opened = self.opened_at(unknown)
+            for buyer in unknown:
+                self._opened[buyer] = micros(opened[buyer]) if buyer in opened else -1
+        lines: list[StreamedOrder] = []
+        pickups: list[tuple[str, int]] = []
+        for event in events:
+            if event.kind == ORDER_PLACED:
+                p = placed[event.seq]
+                at = micros(datetime.fromisoformat(p.placed_at))
+                registered = self._opened.get(p.buyer_id, -1)
+                several = len(p.lines) > 1
+                if several:
+                    self._lines[p.order_id] = [f"{p.order_id}#{line.sku_id}" for line in p.lines]
+                for line in p.lines:
+                    lines.append(
+                        StreamedOrder(
+                            f"{p.order_id}#{line.sku_id}" if several else p.order_id,
+                            at,
+                            p.buyer_id,
+                            p.shop_id,
+                            line.sku_id,
+                            line.quantity,
+                            line.amount_fen,
+                            line.subsidy_fen,
+                            p.ip,
+                            p.device_id,
+                            p.payment_id,
+                            None,
+                            p.ship_address,
+                            p.pickup_store_id,
+                            registered,
+                        )
+                    )
+            elif event.kind == ORDER_STATUS_CHANGED:
+                change = decode_status_changed(event.payload)
+                if change.status == "collected":
+                    pickups.append((change.order_id, micros(datetime.fromisoformat(change.at))))
+        self.detector.add_many(lines)
+        for order_id, at in pickups:
+            for line_id in self._lines.get(order_id, (order_id,)):
+                self.detector.picked_up(line_id, at)
+        if events:
+            self.last_seq = events[-1].seq
+
+    def detect(self) -> list[FoundRing]:
+        """A detection pass if anything changed; each ring with new orders goes to the desk.
+
+        Passes start at most every ``min_pass_s``, or twice the last pass's duration if that
+        is longer, so that detection takes at most about a third of a core from the API.
+        """
+        if not self.detector.dirty:
+            return []
+        now = time.monotonic()
+        if now < self._next_pass:
+            return []
+        found = self.detector.detect()
+        took = time.monotonic() - now
+        self._next_pass = now + max(self.min_pass_s, 3 * took)
+        self.pass_seconds.append(took)
+        for ring in found:
+            order_ids = tuple(dict.fromkeys(o.split("#", 1)[0] for o in ring.new_order_ids))
+            self.flag_ring(_Flag(ring.ring_id, ring.kind, ring.score, order_ids, ring.evidence))
+            self.rings_reported += 1
+        return found
+
+    def step(self) -> int:
+        """Read what is new, fold it, detect; the number of events read."""
+        events = self.log.read_events(self.last_seq, self.batch)
+        if events:
+            self.fold(events)
+            newest = events[-1].recorded_at
+            found = self.detect()
+            if found:
+                lag = (datetime.now(newest.tzinfo) - newest).total_seconds()
+                self.latencies.extend([lag] * len(found))
+        return len(events)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._follow(), name="brushing-stream")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _follow(self) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                read = await asyncio.to_thread(self.step)
+            except Exception:  # a locked or closing database: try again on the next poll
+                _log.exception("streaming detection: a step failed")
+                read = 0
+            if read < self.batch:
+                await asyncio.sleep(max(0.0, self.poll_s - (time.monotonic() - started)))
