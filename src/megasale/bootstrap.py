@@ -9,19 +9,96 @@ from typing import Any
 
 from litestar import Litestar
 
+from megasale.brushing.stream_runner import StreamRunner
 from megasale.config import Settings, parse_networks
+from megasale.live.setup import LiveSettings, cached_badges, follow_sale
 from megasale.services.clock import SystemClock
+from megasale.services.fulfilment import Fulfilment
+from megasale.services.fulfilment_config import FulfilmentSettings
+from megasale.services.fulfilment_worker import FulfilmentWorker
+from megasale.services.one_process import OneProcess
 from megasale.services.platform import Platform
 from megasale.services.ports import Clock
+from megasale.services.returns import RefundSweeper
+from megasale.services.risk import RiskDesk
+from megasale.storage.fulfilment_keys import load_key
+from megasale.storage.sqlite_fulfilment import SqliteFulfilment
+from megasale.storage.sqlite_risk import SqliteRisk
 from megasale.storage.sqlite_store import SqliteStore
+from megasale.storage.sqlite_trust_wiring import trust_over_sqlite
 from megasale.web.app import create_app
 
-__all__ = ["app_from_env", "build_app", "build_platform", "settings_to_env"]
+__all__ = [
+    "app_from_env",
+    "build_app",
+    "build_platform",
+    "pseudonym_key",
+    "settings_to_env",
+]
 
 
 def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:
     """The platform over the embedded default: one SQLite file."""
-    return Platform.over(SqliteStore(settings.db_path), clock or SystemClock())
+    store = SqliteStore(settings.db_path)
+    platform = Platform.over(store, clock or SystemClock())
+    platform.risk = RiskDesk(SqliteRisk(store.db), platform.clock)
+    _wire_fulfilment(platform, settings)
+    _wire_trust(platform)
+    live_settings = LiveSettings.from_env(os.environ)
+    if live_settings.enabled:
+        assert platform.trust is not None
+        platform.live = follow_sale(
+            platform.store,
+            platform.clock,
+            live_settings,
+            has_badge=cached_badges(platform.trust.badges_of),
+        )
+        platform.background.append(platform.live)
+    if settings.streaming_detection:
+        _wire_detection(platform, store, settings)
+    return platform
+
+
+def _wire_detection(platform: Platform, store: SqliteStore, settings: Settings) -> None:
+    """Streaming brushing detection (issue 3): rings to the review desk as orders arrive.
+
+    Only one process per database detects (a lock file beside it decides), so that several
+    server processes on one file report each ring once; another takes over if it stops.
+    """
+    assert platform.risk is not None
+    desk = platform.risk
+    runner = StreamRunner(store, desk.flag, store.opened_at, desk.known_rings)
+    lock = Path(str(settings.db_path) + ".detector.lock")
+    platform.background.append(OneProcess(runner, lock))
+
+
+def _wire_trust(platform: Platform) -> None:
+    """Real-name checks, deposits, claims, returns and search (issue 4), with the refund sweeper."""
+    assert isinstance(platform.store, SqliteStore)
+    platform.trust = trust_over_sqlite(platform.store, platform.catalog, platform.clock)
+    platform.background.append(RefundSweeper(platform.trust.returns))
+
+
+def _wire_fulfilment(platform: Platform, settings: Settings) -> None:
+    """Pickup codes, shipments and the backlog (issue 5), with their worker."""
+    assert isinstance(platform.store, SqliteStore)
+    config = FulfilmentSettings.from_env(os.environ)
+    platform.fulfilment = Fulfilment(
+        SqliteFulfilment(platform.store.db),
+        platform.store,
+        platform.clock,
+        fulfilment_key=load_key(settings.db_path, "fulfilment"),
+        policy=config.policy,
+        webhook_tolerance=config.webhook_tolerance,
+    )
+    platform.background.append(
+        FulfilmentWorker(platform.fulfilment, interval_s=config.worker_interval_s)
+    )
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The key of ``export-orders``' pseudonyms: ``MEGASALE_PSEUDONYM_KEY`` or a key file."""
+    return load_key(settings.db_path, "pseudonym")
 
 
 def build_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
@@ -44,6 +121,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "MEGASALE_DB": str(settings.db_path),
         "MEGASALE_TRUSTED_PROXIES": ",".join(str(n) for n in settings.trusted_proxies),
         "MEGASALE_MAX_BODY_BYTES": str(settings.max_body_bytes),
+        "MEGASALE_STREAMING_DETECTION": "1" if settings.streaming_detection else "0",
     }
 
 
@@ -54,6 +132,7 @@ def app_from_env() -> Litestar:
         db_path=Path(os.environ["MEGASALE_DB"]),
         trusted_proxies=parse_networks(proxies),
         max_body_bytes=int(os.environ.get("MEGASALE_MAX_BODY_BYTES", str(64 * 1024))),
+        streaming_detection=os.environ.get("MEGASALE_STREAMING_DETECTION", "1") != "0",
     )
     return build_app(settings)
 

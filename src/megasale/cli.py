@@ -10,9 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from megasale import __version__
-from megasale.bootstrap import build_platform, serve
+from megasale.bootstrap import build_platform, pseudonym_key, serve
 from megasale.config import DEFAULT_DB, Settings, parse_networks
-from megasale.services.ports import Role
+from megasale.domain.errors import MegasaleError
+from megasale.domain.fulfilment import STORE_COLUMNS
+from megasale.services.fulfilment import Fulfilment
+from megasale.services.order_export import export_order_log
+from megasale.services.platform import Platform
+from megasale.services.ports import Account, Role
+from megasale.sim.partner_network import generate_network, network_csv
 from megasale.sim.seed import SeedPlan, seed_platform
 
 __all__ = ["main"]
@@ -25,6 +31,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         port=getattr(args, "port", 8000),
         trusted_proxies=parse_networks(getattr(args, "trusted_proxy", None) or []),
         workers=getattr(args, "workers", 1),
+        streaming_detection=not getattr(args, "no_detection", False),
     )
 
 
@@ -45,6 +52,11 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
         help="an address or CIDR range whose X-Forwarded-For is believed (repeatable)",
     )
     parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    parser.add_argument(
+        "--no-detection",
+        action="store_true",
+        help="do not run streaming brushing detection in this server",
+    )
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -137,6 +149,143 @@ Ctrl-C stops the server.
     return 0
 
 
+# -- fulfilment (issue 5) ---------------------------------------------------------------
+_CLI_OPERATOR = Account("cli", Role.OPERATOR, "command line")
+
+
+def _fulfilment_of(platform: Platform) -> Fulfilment:
+    if platform.fulfilment is None:
+        raise ValueError("fulfilment is not wired on this platform")
+    return platform.fulfilment
+
+
+def _cmd_import_stores(args: argparse.Namespace) -> int:
+    if (args.file is None) == (not args.generated):
+        raise ValueError("give either a CSV file or --generated")
+    text = network_csv(generate_network()) if args.generated else Path(args.file).read_text()
+    platform = build_platform(_settings(args))
+    try:
+        count = _fulfilment_of(platform).import_stores(_CLI_OPERATOR, text)
+    except MegasaleError as error:
+        print(f"megasale: {error.detail}", file=sys.stderr)
+        return 1
+    finally:
+        platform.store.close()
+    print(f"imported {count} partner stores into {args.db}")
+    return 0
+
+
+def _cmd_export_orders(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    platform = build_platform(settings)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            fulfilment = _fulfilment_of(platform)
+            rows = export_order_log(fulfilment.store, pseudonym_key(settings), handle, args.format)
+    finally:
+        platform.store.close()
+    print(f"wrote {rows} order lines to {out}")
+    return 0
+
+
+def _cmd_fulfilment_run(args: argparse.Namespace) -> int:
+    platform = build_platform(_settings(args))
+    try:
+        fulfilment = _fulfilment_of(platform)
+        read, expired = fulfilment.dispatch_all(), fulfilment.expire_due(limit=1_000_000)
+    finally:
+        platform.store.close()
+    print(f"read {read} events; expired {len(expired)} pickups")
+    return 0
+
+
+def _cmd_carrier(args: argparse.Namespace) -> int:
+    platform = build_platform(_settings(args))
+    try:
+        fulfilment = _fulfilment_of(platform)
+        if args.handover:
+            text = fulfilment.handover_csv(_CLI_OPERATOR, args.carrier)
+            Path(args.handover).write_text(text, encoding="utf-8")
+            print(f"wrote {text.count(chr(10)) - 1} parcels to {args.handover}")
+        else:
+            print(fulfilment.carrier_secret(args.carrier))
+    except MegasaleError as error:
+        print(f"megasale: {error.detail}", file=sys.stderr)
+        return 1
+    finally:
+        platform.store.close()
+    return 0
+
+
+def _add_fulfilment_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("import-stores", help="add or update partner stores from a CSV file")
+    _add_db(p)
+    p.add_argument("file", nargs="?", help=f"CSV with the columns {', '.join(STORE_COLUMNS)}")
+    p.add_argument("--generated", action="store_true", help="the seeded ~2,300-store network")
+    p.set_defaults(func=_cmd_import_stores)
+
+    p = sub.add_parser("export-orders", help="write the order log (payment ids pseudonymised)")
+    _add_db(p)
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    p.set_defaults(func=_cmd_export_orders)
+
+    p = sub.add_parser("fulfilment-run", help="dispatch new orders and expire overdue pickups now")
+    _add_db(p)
+    p.set_defaults(func=_cmd_fulfilment_run)
+
+    p = sub.add_parser(
+        "carrier", help="print a carrier's webhook secret, or write its hand-over CSV"
+    )
+    _add_db(p)
+    p.add_argument("carrier", help="carrier id: sf, zto, yto or jd")
+    p.add_argument("--handover", metavar="FILE", help="write the hand-over CSV here instead")
+    p.set_defaults(func=_cmd_carrier)
+
+
+# -- trust program (issue 4) -----------------------------------------------------------
+def _cmd_refund_overdue(args: argparse.Namespace) -> int:
+    platform = build_platform(_settings(args))
+    try:
+        if platform.trust is None:
+            raise ValueError("the trust program is not wired on this platform")
+        done = platform.trust.returns.refund_overdue(limit=args.limit)
+    finally:
+        platform.store.close()
+    print(f"refunded {len(done)} approved returns the merchants let lapse")
+    return 0
+
+
+def _cmd_badges(args: argparse.Namespace) -> int:
+    platform = build_platform(_settings(args))
+    try:
+        if platform.trust is None:
+            raise ValueError("the trust program is not wired on this platform")
+        platform.store.get_shop(args.shop_id)
+        badges = sorted(platform.trust.badges_of(args.shop_id))
+    except MegasaleError as error:
+        print(f"megasale: {error.detail}", file=sys.stderr)
+        return 1
+    finally:
+        platform.store.close()
+    print(json.dumps({"shop_id": args.shop_id, "badges": badges}))
+    return 0
+
+
+def _add_trust_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("refund-overdue", help="refund approved returns past the automatic delay")
+    _add_db(p)
+    p.add_argument("--limit", type=int, default=10_000, help="at most this many (default 10000)")
+    p.set_defaults(func=_cmd_refund_overdue)
+
+    p = sub.add_parser("badges", help="print a shop's current trust badges (derived, not stored)")
+    _add_db(p)
+    p.add_argument("shop_id")
+    p.set_defaults(func=_cmd_badges)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="megasale", description=__doc__)
     parser.add_argument("--version", action="version", version=f"megasale {__version__}")
@@ -163,11 +312,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("create-account", help="open an operator, merchant or clerk account")
     _add_db(p)
-    p.add_argument("--role", choices=["operator", "merchant", "clerk"], default="operator")
+    p.add_argument(
+        "--role", choices=["operator", "merchant", "clerk", "analyst"], default="operator"
+    )
     p.add_argument("--name", required=True)
     p.add_argument("--store-id", default=None, help="the partner store of a clerk")
     p.set_defaults(func=_cmd_account)
 
+    _add_fulfilment_commands(sub)
+    _add_trust_commands(sub)
     for name in ("megasale.brushing.command", "megasale.sim.command"):
         try:
             module = importlib.import_module(name)

@@ -32,3 +32,5 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = field(default_factory=tuple)
     max_body_bytes: int = 64 * 1024
     workers: int = 1
+    #: run the streaming brushing detector beside the API (one process per database does)
+    streaming_detection: bool = True

@@ -21,8 +21,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
+    """A browser per test: Playwright's sync API keeps an event loop running in this thread
+    while it is open, and tests after it that start their own loop would fail."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

@@ -4,9 +4,21 @@
 
     MegasaleError
      ├── InvalidInput              a value breaks a rule of form (names the field)
+     │    ├── InvalidIdentity      an ID number or credit code that fails its checks (issue 4)
+     │    ├── MistypedPickupCode   the check character or the form of a pickup code is wrong
+     │    └── StoreImportRejected  a partner-store CSV with bad rows (each row named)
      ├── NotFound                  an id that names nothing
      │    ├── UnknownSku, UnknownShop, UnknownPromotion, UnknownOrder, UnknownStore
+     │    ├── UnknownReturn, UnknownClaim  (issue 4)
+     │    └── UnknownPickupCode, UnknownCarrier, UnknownShipment
      ├── NotAllowed                the caller may not act on this object
+     │    └── PickupAtAnotherStore the code is for another partner store
+     ├── PickupRefused             a valid code that cannot be redeemed now
+     │    ├── PickupAlreadyCollected
+     │    └── PickupExpired
+     ├── TooManyAttempts           too many wrong pickup codes; carries ``retry_after_s``
+     ├── WebhookRefused            a carrier call unsigned, wrongly signed or out of time
+     │    └── ReplayedWebhook      an event id the carrier already sent
      ├── PlacementRejected         an order that the sale cannot take
      │    ├── PromotionNotOpen
      │    ├── SkuNotInPromotion
@@ -16,7 +28,14 @@
      ├── IdempotencyConflict
      │    ├── IdempotencyKeyReused   same key, another body
      │    └── IdempotencyKeyInFlight same key, first request not answered yet
-     └── InvalidTransition         a status change the order's state machine refuses
+     ├── InvalidTransition         a status change the order's state machine refuses
+     │    └── InvalidShipmentTransition  a carrier status that makes no sense after the last
+     └── TrustRefused              the trust program cannot do this now (issue 4)
+          ├── IdentityLimitReached  an identity already backs as many shops as allowed
+          ├── InsufficientDeposit   the deposit cannot pay this (it never goes negative)
+          ├── DepositLocked         no payback yet: cooling-off, open claims or returns
+          ├── ReturnRefused         this order cannot be returned (now, or by this caller)
+          └── RefundTooLarge        more than was paid less earlier refunds
 
 Each class carries a ``code``: a stable slug that the HTTP layer turns into a problem type.
 """
@@ -25,24 +44,46 @@ from __future__ import annotations
 
 __all__ = [
     "BuyerLimitReached",
+    "DepositLocked",
     "IdempotencyConflict",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
+    "IdentityLimitReached",
+    "InsufficientDeposit",
+    "InvalidIdentity",
     "InvalidInput",
+    "InvalidShipmentTransition",
     "InvalidTransition",
     "MegasaleError",
+    "MistypedPickupCode",
     "NotAllowed",
     "NotFound",
+    "PickupAlreadyCollected",
+    "PickupAtAnotherStore",
+    "PickupExpired",
+    "PickupRefused",
     "PlacementRejected",
     "PromotionNotOpen",
+    "RefundTooLarge",
+    "ReplayedWebhook",
+    "ReturnRefused",
     "SkuNotInPromotion",
     "SoldOut",
+    "StoreImportRejected",
     "SubsidyBudgetExhausted",
+    "TooManyAttempts",
+    "TrustRefused",
+    "UnknownCarrier",
+    "UnknownClaim",
     "UnknownOrder",
+    "UnknownPickupCode",
     "UnknownPromotion",
+    "UnknownReturn",
+    "UnknownShipment",
     "UnknownShop",
     "UnknownSku",
     "UnknownStore",
+    "WebhookRefused",
 ]
 
 
@@ -149,3 +190,132 @@ class IdempotencyKeyInFlight(IdempotencyConflict):
 class InvalidTransition(MegasaleError):
     code = "invalid-transition"
     title = "Invalid status change"
+
+
+# -- fulfilment (issue 5) -------------------------------------------------------------------
+class MistypedPickupCode(InvalidInput):
+    code = "mistyped-pickup-code"
+    title = "Mistyped pickup code"
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("code", problem)
+
+
+class StoreImportRejected(InvalidInput):
+    """A partner-store file with bad rows; ``rows`` holds ``(line, problem)`` for each."""
+
+    code = "store-import-rejected"
+    title = "Partner-store file rejected"
+
+    def __init__(self, rows: list[tuple[int, str]]) -> None:
+        shown = "; ".join(f"line {line}: {problem}" for line, problem in rows[:50])
+        more = f"; and {len(rows) - 50} more" if len(rows) > 50 else ""
+        super().__init__("file", f"{len(rows)} bad rows, nothing imported: {shown}{more}")
+        self.rows = rows
+
+
+class UnknownPickupCode(NotFound):
+    code = "unknown-pickup-code"
+    title = "No pickup under this code"
+
+
+class UnknownCarrier(NotFound):
+    code = "unknown-carrier"
+    title = "Unknown carrier"
+
+
+class UnknownShipment(NotFound):
+    code = "unknown-shipment"
+    title = "Unknown shipment"
+
+
+class PickupAtAnotherStore(NotAllowed):
+    code = "pickup-at-another-store"
+    title = "Pickup at another store"
+
+
+class PickupRefused(MegasaleError):
+    code = "pickup-refused"
+    title = "Pickup refused"
+
+
+class PickupAlreadyCollected(PickupRefused):
+    code = "pickup-already-collected"
+    title = "Already collected"
+
+
+class PickupExpired(PickupRefused):
+    code = "pickup-expired"
+    title = "Pickup expired"
+
+
+class TooManyAttempts(MegasaleError):
+    code = "too-many-attempts"
+    title = "Too many wrong pickup codes"
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class WebhookRefused(MegasaleError):
+    code = "webhook-refused"
+    title = "Carrier call refused"
+
+
+class ReplayedWebhook(WebhookRefused):
+    code = "replayed-webhook"
+    title = "Carrier event already received"
+
+
+class InvalidShipmentTransition(InvalidTransition):
+    code = "invalid-shipment-transition"
+    title = "Invalid shipment status change"
+
+
+# -- trust program (issue 4) ------------------------------------------------------------------
+class InvalidIdentity(InvalidInput):
+    """Says which check failed, never the number itself."""
+
+    code = "invalid-identity"
+    title = "Invalid identity number"
+
+
+class UnknownReturn(NotFound):
+    code = "unknown-return"
+    title = "Unknown return"
+
+
+class UnknownClaim(NotFound):
+    code = "unknown-claim"
+    title = "Unknown claim"
+
+
+class TrustRefused(MegasaleError):
+    code = "trust-refused"
+    title = "Refused by the trust program"
+
+
+class IdentityLimitReached(TrustRefused):
+    code = "identity-limit-reached"
+    title = "Identity backs too many shops"
+
+
+class InsufficientDeposit(TrustRefused):
+    code = "insufficient-deposit"
+    title = "Deposit too small"
+
+
+class DepositLocked(TrustRefused):
+    code = "deposit-locked"
+    title = "Deposit not yet payable"
+
+
+class ReturnRefused(TrustRefused):
+    code = "return-refused"
+    title = "Return refused"
+
+
+class RefundTooLarge(TrustRefused):
+    code = "refund-too-large"
+    title = "Refund larger than what is left"

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from megasale.domain.catalog import check_identifier, check_name
 from megasale.domain.errors import NotAllowed
-from megasale.services.ports import Account, Role, Store
+from megasale.services.ports import Account, Clock, Role, Store
 
 __all__ = ["Accounts", "NewAccount", "hash_token", "new_id", "time_ordered_id"]
 
@@ -41,8 +41,9 @@ class NewAccount:
 
 
 class Accounts:
-    def __init__(self, store: Store, *, cache_seconds: float = 5.0) -> None:
+    def __init__(self, store: Store, clock: Clock, *, cache_seconds: float = 5.0) -> None:
         self._store = store
+        self._clock = clock
         self._cache: dict[bytes, tuple[float, Account | None]] = {}
         self._cache_seconds = cache_seconds
 
@@ -56,15 +57,16 @@ class Accounts:
                 raise NotAllowed("a clerk account belongs to one partner store")
             self._store.get_store(store_id)
         token = secrets.token_urlsafe(32)
-        account = Account(account_id, role, name, store_id)
+        account = Account(account_id, role, name, store_id, self._clock.now())
         self._store.add_accounts([(account, hash_token(token))])
         return NewAccount(account, token)
 
     def open_buyers(self, names: list[str]) -> list[NewAccount]:
         """Many buyer accounts in one transaction (seeding, simulations)."""
         made = []
+        now = self._clock.now()
         for name in names:
-            account = Account(new_id("b"), Role.BUYER, check_name("name", name))
+            account = Account(new_id("b"), Role.BUYER, check_name("name", name), created_at=now)
             made.append(NewAccount(account, secrets.token_urlsafe(32)))
         self._store.add_accounts([(m.account, hash_token(m.token)) for m in made])
         return made

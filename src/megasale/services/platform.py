@@ -7,9 +7,12 @@ from typing import Protocol
 
 from megasale.services.accounts import Accounts
 from megasale.services.catalog import Catalog
+from megasale.services.fulfilment import Fulfilment
 from megasale.services.group_commit import GroupCommitter
 from megasale.services.placement import OrderDesk
 from megasale.services.ports import Clock, Store
+from megasale.services.risk import RiskDesk
+from megasale.services.trust_program import TrustProgram
 
 __all__ = ["Background", "Platform"]
 
@@ -31,6 +34,14 @@ class Platform:
     desk: OrderDesk
     committer: GroupCommitter
     background: list[Background] = field(default_factory=list)
+    #: the live sales screen's consumer (a ``megasale.live.runner.LiveRunner``), also in background
+    live: Background | None = None
+    #: the analysts' review desk for brushing rings and the subsidies they hold
+    risk: RiskDesk | None = None
+    #: the trust program (issue 4): badges, deposits, claims, returns, search
+    trust: TrustProgram | None = None
+    #: pickup codes, shipments and the backlog (issue 5); its worker is also in background
+    fulfilment: Fulfilment | None = None
 
     @classmethod
     def over(cls, store: Store, clock: Clock, *, max_batch: int = 512) -> Platform:
@@ -39,7 +50,7 @@ class Platform:
         return cls(
             store=store,
             clock=clock,
-            accounts=Accounts(store),
+            accounts=Accounts(store, clock),
             catalog=catalog,
             desk=OrderDesk(store, catalog, committer, clock),
             committer=committer,

@@ -41,6 +41,7 @@ class Role(StrEnum):
     MERCHANT = "merchant"
     BUYER = "buyer"
     CLERK = "clerk"
+    ANALYST = "analyst"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class Account:
     role: Role
     name: str
     store_id: str | None = None
+    #: when the account was opened: a young account is one of brushing's signals
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +130,20 @@ class Store(EventLog, Protocol):
 
     def account_for_token(self, token_hash: bytes) -> Account | None: ...
     def add_token(self, account_id: str, token_hash: bytes) -> None: ...
+    def opened_at(self, account_ids: Sequence[str]) -> dict[str, datetime]:
+        """When each of these accounts was opened (accounts unknown or undated are left out)."""
+        ...
 
     # catalog
+    def add_catalog(
+        self,
+        shops: Sequence[Shop] = (),
+        skus: Sequence[Sku] = (),
+        stores: Sequence[PartnerStore] = (),
+    ) -> None:
+        """Add shops, SKUs and partner stores in one transaction (imports, replays)."""
+        ...
+
     def add_shop(self, shop: Shop) -> None: ...
     def get_shop(self, shop_id: str) -> Shop: ...
     def shops_of(self, merchant_id: str) -> list[Shop]: ...
@@ -157,6 +172,10 @@ class Store(EventLog, Protocol):
         all hold at its turn; the stock, budget, limit counters, orders, events and stored
         responses commit together or not at all.
         """
+        ...
+
+    def change_order_statuses(self, changes: Sequence[tuple[str, OrderStatus, datetime]]) -> None:
+        """Many status changes (no refunds, no releases) in one transaction, in order."""
         ...
 
     def stored_response(self, buyer_id: str, key: str) -> tuple[bytes, StoredResponse] | None:

@@ -2,9 +2,10 @@
 -- CHECK constraints are the last line of defence behind the guards inside each write.
 CREATE TABLE IF NOT EXISTS accounts (
     account_id TEXT PRIMARY KEY,
-    role       TEXT NOT NULL CHECK (role IN ('operator', 'merchant', 'buyer', 'clerk')),
+    role       TEXT NOT NULL CHECK (role IN ('operator', 'merchant', 'buyer', 'clerk', 'analyst')),
     name       TEXT NOT NULL,
-    store_id   TEXT
+    store_id   TEXT,
+    created_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash BLOB PRIMARY KEY,          -- SHA-256 of the bearer token; the token itself is never kept

@@ -39,6 +39,7 @@ class SqliteDatabase:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = threading.RLock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # schema.sql first, then each capability's schema_<name>.sql. executescript runs each
@@ -75,15 +76,22 @@ class SqliteDatabase:
 
     @contextmanager
     def write(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction: commits on success, rolls back on any exception."""
+        """A write transaction: commits on success, rolls back on any exception.
+
+        Writers of this process queue on a lock of their own before asking SQLite for the
+        file's: SQLite's busy handler waits by sleeping in steps of up to 100 ms, which would
+        stall the order writer behind a background writer; a lock hands over at once.
+        Other processes still meet at the file lock (``busy_timeout``).
+        """
         conn = conn or self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._writer:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -52,8 +52,17 @@ class SqliteStore:
         try:
             with self.db.write() as conn:
                 conn.executemany(
-                    "INSERT INTO accounts VALUES (?, ?, ?, ?)",
-                    [(a.account_id, a.role.value, a.name, a.store_id) for a, _ in accounts],
+                    "INSERT INTO accounts VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (
+                            a.account_id,
+                            a.role.value,
+                            a.name,
+                            a.store_id,
+                            0 if a.created_at is None else to_micros(a.created_at),
+                        )
+                        for a, _ in accounts
+                    ],
                 )
                 conn.executemany(
                     "INSERT INTO tokens VALUES (?, ?)", [(h, a.account_id) for a, h in accounts]
@@ -66,11 +75,26 @@ class SqliteStore:
         with self.db.write() as conn:
             conn.execute("INSERT INTO tokens VALUES (?, ?)", (token_hash, account_id))
 
+    def opened_at(self, account_ids: Sequence[str]) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        ids = list(dict.fromkeys(account_ids))
+        conn = self.db.connection()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for account_id, created in conn.execute(
+                f"SELECT account_id, created_at FROM accounts WHERE account_id IN ({marks})",
+                chunk,
+            ):
+                if created:
+                    found[account_id] = from_micros(created)
+        return found
+
     def account_for_token(self, token_hash: bytes) -> Account | None:
         row = (
             self.db.connection()
             .execute(
-                "SELECT a.account_id, a.role, a.name, a.store_id FROM tokens t "
+                "SELECT a.account_id, a.role, a.name, a.store_id, a.created_at FROM tokens t "
                 "JOIN accounts a USING (account_id) WHERE t.token_hash = ?",
                 (token_hash,),
             )
@@ -78,18 +102,46 @@ class SqliteStore:
         )
         if row is None:
             return None
-        return Account(row[0], Role(row[1]), row[2], row[3])
+        created = from_micros(row[4]) if row[4] else None
+        return Account(row[0], Role(row[1]), row[2], row[3], created)
 
     # -- catalog --------------------------------------------------------------------------
-    def add_shop(self, shop: Shop) -> None:
+    def add_catalog(
+        self,
+        shops: Sequence[Shop] = (),
+        skus: Sequence[Sku] = (),
+        stores: Sequence[PartnerStore] = (),
+    ) -> None:
+        table = "shops"
         try:
             with self.db.write() as conn:
-                conn.execute(
+                conn.executemany(
                     "INSERT INTO shops VALUES (?, ?, ?)",
-                    (shop.shop_id, shop.merchant_id, shop.name),
+                    [(s.shop_id, s.merchant_id, s.name) for s in shops],
                 )
-        except sqlite3.IntegrityError:
-            raise _duplicate("shop_id", shop.shop_id) from None
+                table = "skus"
+                conn.executemany(
+                    "INSERT INTO skus VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (k.sku_id, k.shop_id, k.name, k.category, k.list_price_fen, k.stock_left)
+                        for k in skus
+                    ],
+                )
+                table = "partner_stores"
+                conn.executemany(
+                    "INSERT INTO partner_stores VALUES (?, ?, ?, ?, ?)",
+                    [(t.store_id, t.name, t.chain, t.city, t.city_tier) for t in stores],
+                )
+        except sqlite3.IntegrityError as exc:
+            field = {"shops": "shop_id", "skus": "sku_id", "partner_stores": "store_id"}[table]
+            if "FOREIGN KEY" in str(exc):
+                raise InvalidInput(
+                    field, "refers to a shop or merchant that does not exist"
+                ) from None
+            raise InvalidInput(field, "an id that already exists") from None
+
+    def add_shop(self, shop: Shop) -> None:
+        self.add_catalog(shops=[shop])
 
     def get_shop(self, shop_id: str) -> Shop:
         row = (
@@ -109,21 +161,7 @@ class SqliteStore:
         return [Shop(*row) for row in rows]
 
     def add_sku(self, sku: Sku) -> None:
-        try:
-            with self.db.write() as conn:
-                conn.execute(
-                    "INSERT INTO skus VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        sku.sku_id,
-                        sku.shop_id,
-                        sku.name,
-                        sku.category,
-                        sku.list_price_fen,
-                        sku.stock_left,
-                    ),
-                )
-        except sqlite3.IntegrityError:
-            raise _duplicate("sku_id", sku.sku_id) from None
+        self.add_catalog(skus=[sku])
 
     _SKU_COLUMNS = "sku_id, shop_id, name, category, list_price_fen, stock_left"
 
@@ -162,14 +200,7 @@ class SqliteStore:
             return int(row[0])
 
     def add_store(self, store: PartnerStore) -> None:
-        try:
-            with self.db.write() as conn:
-                conn.execute(
-                    "INSERT INTO partner_stores VALUES (?, ?, ?, ?, ?)",
-                    (store.store_id, store.name, store.chain, store.city, store.city_tier),
-                )
-        except sqlite3.IntegrityError:
-            raise _duplicate("store_id", store.store_id) from None
+        self.add_catalog(stores=[store])
 
     def get_store(self, store_id: str) -> PartnerStore:
         row = (
@@ -320,6 +351,11 @@ class SqliteStore:
             return sqlite_orders.change_status(
                 conn, order_id, target, at, refund_fen=refund_fen, release=release
             )
+
+    def change_order_statuses(self, changes: Sequence[tuple[str, OrderStatus, datetime]]) -> None:
+        with self.db.write() as conn:
+            for order_id, target, at in changes:
+                sqlite_orders.change_status(conn, order_id, target, at)
 
     def get_order(self, order_id: str) -> Order:
         orders = sqlite_orders.load_orders(self.db.connection(), "o.order_id = ?", (order_id,))

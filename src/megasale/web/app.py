@@ -20,7 +20,16 @@ from litestar.template.config import TemplateConfig
 from megasale import __version__
 from megasale.config import Settings
 from megasale.services.platform import Platform
-from megasale.web import catalog_api, operator_api, orders_api
+from megasale.web import (
+    catalog_api,
+    fulfilment_api,
+    live_api,
+    operator_api,
+    orders_api,
+    risk_api,
+    storefront,
+    trust_api,
+)
 from megasale.web.caller import HttpRequest
 from megasale.web.problems import exception_handlers
 from megasale.web.schemas import Noop
@@ -48,6 +57,11 @@ def create_app(platform: Platform, settings: Settings) -> Litestar:
             *orders_api.ROUTES,
             *catalog_api.ROUTES,
             *operator_api.ROUTES,
+            *risk_api.ROUTES,
+            *live_api.ROUTES,
+            *fulfilment_api.ROUTES,
+            *trust_api.ROUTES,
+            *storefront.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         state=State({"platform": platform, "trusted_proxies": settings.trusted_proxies}),

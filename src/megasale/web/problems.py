@@ -21,8 +21,14 @@ from megasale.domain.errors import (
     MegasaleError,
     NotAllowed,
     NotFound,
+    PickupExpired,
+    PickupRefused,
     PlacementRejected,
+    ReplayedWebhook,
     SkuNotInPromotion,
+    TooManyAttempts,
+    TrustRefused,
+    WebhookRefused,
 )
 from megasale.services.ports import StoredResponse
 
@@ -63,7 +69,13 @@ _STATUS: list[tuple[type[MegasaleError], int]] = [
     (SkuNotInPromotion, 422),
     (PlacementRejected, 409),
     (InvalidTransition, 409),
+    (TrustRefused, 409),
     (InvalidInput, 422),
+    (TooManyAttempts, 429),
+    (ReplayedWebhook, 409),
+    (WebhookRefused, 401),
+    (PickupExpired, 410),
+    (PickupRefused, 409),
 ]
 
 _encode = msgspec.json.Encoder().encode
@@ -99,6 +111,8 @@ def _problem(status: int, body: bytes, headers: dict[str, str] | None = None) ->
 def _on_megasale_error(_: HttpRequest, exc: Exception) -> Response[bytes]:
     assert isinstance(exc, MegasaleError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return _problem(status_of(exc), problem_body(exc), headers)
 
 

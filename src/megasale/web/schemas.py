@@ -117,7 +117,7 @@ def order_out(order: Order) -> OrderOut:
 
 class AccountIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
-    role: Literal["operator", "merchant", "clerk"] = "merchant"
+    role: Literal["operator", "merchant", "clerk", "analyst"] = "merchant"
     store_id: Id | None = None
 
 

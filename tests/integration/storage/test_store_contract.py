@@ -269,7 +269,11 @@ def test_a_cancelled_order_gives_back_stock_subsidy_and_limit_once(store):
     again = store.take_orders([placement(2, qty=2, subsidy=1_000)])
     assert again[0].accepted
     event = decode_status_changed(store.read_events(0, 10)[1].payload)
-    assert (event.status, event.previous, event.subsidy_returned_fen) == ("cancelled", "placed", 2_000)
+    assert (event.status, event.previous, event.subsidy_returned_fen) == (
+        "cancelled",
+        "placed",
+        2_000,
+    )
 
 
 def test_a_status_change_the_machine_refuses_changes_nothing(store):
