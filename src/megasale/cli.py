@@ -120,7 +120,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     tokens = Path(args.db).with_suffix(".tokens.json")
     if not tokens.exists():
         Path(args.db).unlink(missing_ok=True)
-        seeded = _seed(settings, SeedPlan(buyers=20))
+        seeded = _seed(settings, SeedPlan(buyers=20, partner_network=True))
         tokens.write_text(json.dumps(seeded, indent=1))
         tokens.chmod(0o600)
     seeded = json.loads(tokens.read_text())
@@ -130,10 +130,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(
         f"""
 megasale demo on {settings.db_path} (SQLite, no server to start)
-  API docs (OpenAPI):  {base}/schema
-  health:              {base}/v1/health
-  a SKU on sale:       {base}/v1/skus/{sku["sku_id"]}
-  the promotion:       {base}/v1/promotions/{seeded["promotion_id"]}
+  the live sales screen: {base}/live#token={seeded["operator_token"]}
+  the storefront:        {base}/search?q=fridge   {base}/shops/shop-01
+  the backlog:           {base}/operator/backlog#token={seeded["operator_token"]}
+  API docs (OpenAPI):    {base}/schema
+  a SKU on sale:         {base}/v1/skus/{sku["sku_id"]}
+  the promotion:         {base}/v1/promotions/{seeded["promotion_id"]}
+  brushing rings:        curl -H 'Authorization: Bearer <operator token>' {base}/v1/risk/rings
   tokens (operator, merchants, buyers): {tokens}
 Place an order as a buyer:
   curl -s -X POST {base}/v1/orders -H 'Authorization: Bearer {buyer["token"]}' \\

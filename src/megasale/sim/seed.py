@@ -10,6 +10,7 @@ from megasale.domain.money import yuan
 from megasale.domain.promotions import PromoItem, SubsidyRule
 from megasale.services.platform import Platform
 from megasale.services.ports import Role
+from megasale.sim.partner_network import load_partner_network
 
 __all__ = ["SeedPlan", "Seeded", "seed_platform"]
 
@@ -54,6 +55,7 @@ class SeedPlan:
     limit_per_buyer: int = 2
     subsidy_fen: int | None = None  # per unit for every SKU; None: by category
     discount_percent: int = 15
+    partner_network: bool = False  # also the ~2,300 generated partner stores (needs fulfilment)
 
 
 @dataclass
@@ -72,6 +74,8 @@ def seed_platform(platform: Platform, plan: SeedPlan) -> Seeded:
     operator = accounts.open(Role.OPERATOR, "Platform operator")
     for store_id, name, chain, city, tier in _STORES:
         catalog.add_store(operator.account, PartnerStore(store_id, name, chain, city, tier))
+    if plan.partner_network and platform.fulfilment is not None:
+        load_partner_network(platform.fulfilment, operator.account)
     merchants = []
     shops = []
     for i, shop_name in enumerate(_SHOPS):
