@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,11 @@ from litestar import Litestar
 from megasale.brushing.stream_runner import StreamRunner
 from megasale.config import Settings, parse_networks
 from megasale.live.setup import LiveSettings, cached_badges, follow_sale
+from megasale.services.child_process import ChildProcess
 from megasale.services.clock import SystemClock
 from megasale.services.fulfilment import Fulfilment
 from megasale.services.fulfilment_config import FulfilmentSettings
 from megasale.services.fulfilment_worker import FulfilmentWorker
-from megasale.services.one_process import OneProcess
 from megasale.services.platform import Platform
 from megasale.services.ports import Clock
 from megasale.services.returns import RefundSweeper
@@ -32,6 +33,7 @@ __all__ = [
     "app_from_env",
     "build_app",
     "build_platform",
+    "detection_runner",
     "pseudonym_key",
     "settings_to_env",
 ]
@@ -62,14 +64,21 @@ def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platfor
 def _wire_detection(platform: Platform, store: SqliteStore, settings: Settings) -> None:
     """Streaming brushing detection (issue 3): rings to the review desk as orders arrive.
 
-    Only one process per database detects (a lock file beside it decides), so that several
-    server processes on one file report each ring once; another takes over if it stops.
+    It runs in a child process (``megasale stream-detect``), so that its detection passes never
+    hold this process's interpreter lock while requests wait. Only one process per database
+    detects (a lock file beside it decides): with several server processes the others' children
+    wait, and one takes over if the detecting one stops.
     """
-    assert platform.risk is not None
-    desk = platform.risk
+    argv = [sys.executable, "-m", "megasale.cli", "stream-detect", "--db", str(settings.db_path)]
+    platform.background.append(ChildProcess(argv))
+
+
+def detection_runner(settings: Settings) -> tuple[StreamRunner, Path]:
+    """The streaming detector over ``settings``' database, and the lock file that elects it."""
+    store = SqliteStore(settings.db_path)
+    desk = RiskDesk(SqliteRisk(store.db), SystemClock())
     runner = StreamRunner(store, desk.flag, store.opened_at, desk.known_rings)
-    lock = Path(str(settings.db_path) + ".detector.lock")
-    platform.background.append(OneProcess(runner, lock))
+    return runner, Path(str(settings.db_path) + ".detector.lock")
 
 
 def _wire_trust(platform: Platform) -> None:
@@ -140,6 +149,10 @@ def app_from_env() -> Litestar:
 def serve(settings: Settings) -> None:
     """Run the HTTP server (uvicorn) until interrupted."""
     import uvicorn
+
+    # The order writer, the event-log consumers and the event loop share one interpreter lock;
+    # a thread that waits for it after an SQLite call would wait up to the default 5 ms.
+    sys.setswitchinterval(0.0005)
 
     options: dict[str, Any] = {
         "host": settings.host,

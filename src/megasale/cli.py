@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import importlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from megasale import __version__
-from megasale.bootstrap import build_platform, pseudonym_key, serve
+from megasale.bootstrap import build_platform, detection_runner, pseudonym_key, serve
 from megasale.config import DEFAULT_DB, Settings, parse_networks
 from megasale.domain.errors import MegasaleError
 from megasale.domain.fulfilment import STORE_COLUMNS
@@ -289,6 +291,17 @@ def _add_trust_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.set_defaults(func=_cmd_badges)
 
 
+def _cmd_stream_detect(args: argparse.Namespace) -> int:
+    """Follow the event log and report rings, once this process holds the detector's lock."""
+    runner, lock_path = detection_runner(_settings(args))
+    with lock_path.open("ab") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # waits while another process detects
+        print(f"megasale stream-detect: following {args.db}", flush=True)
+        while True:
+            if runner.step() < runner.batch:
+                time.sleep(runner.poll_s)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="megasale", description=__doc__)
     parser.add_argument("--version", action="version", version=f"megasale {__version__}")
@@ -312,6 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit-per-buyer", type=int, default=2)
     p.add_argument("--tokens-out", required=True, help="where to write the tokens (JSON)")
     p.set_defaults(func=_cmd_seed)
+
+    p = sub.add_parser(
+        "stream-detect", help="streaming brushing detection over a database (serve starts it)"
+    )
+    _add_db(p)
+    p.set_defaults(func=_cmd_stream_detect)
 
     p = sub.add_parser("create-account", help="open an operator, merchant or clerk account")
     _add_db(p)

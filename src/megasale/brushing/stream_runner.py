@@ -79,6 +79,7 @@ class StreamRunner:
         self.min_pass_s = min_pass_s
         self.pass_seconds: list[float] = []
         self._next_pass = 0.0
+        self._newest: datetime | None = None
         self.last_seq = 0
         self.rings_reported = 0
         self.latencies: list[float] = []
@@ -137,6 +138,13 @@ class StreamRunner:
         if events:
             self.last_seq = events[-1].seq
 
+    def catch_up(self) -> None:
+        """Fold everything committed so far and run a pass now, whatever the schedule."""
+        while self.step():
+            pass
+        self._next_pass = 0.0
+        self.detect()
+
     def detect(self) -> list[FoundRing]:
         """A detection pass if anything changed; each ring with new orders goes to the desk.
 
@@ -163,11 +171,11 @@ class StreamRunner:
         events = self.log.read_events(self.last_seq, self.batch)
         if events:
             self.fold(events)
-            newest = events[-1].recorded_at
-            found = self.detect()
-            if found:
-                lag = (datetime.now(newest.tzinfo) - newest).total_seconds()
-                self.latencies.extend([lag] * len(found))
+            self._newest = events[-1].recorded_at
+        found = self.detect()
+        if found and self._newest is not None:
+            lag = (datetime.now(self._newest.tzinfo) - self._newest).total_seconds()
+            self.latencies.extend([lag] * len(found))
         return len(events)
 
     async def start(self) -> None:

@@ -30,8 +30,7 @@ def replayed(tmp_path_factory):
 def follow(store):
     desk = RiskDesk(SqliteRisk(store.db), SystemClock())
     runner = StreamRunner(store, desk.flag, store.opened_at, desk.known_rings, batch=1_000)
-    while runner.step():
-        pass
+    runner.catch_up()
     return runner, desk
 
 
