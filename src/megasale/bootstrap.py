@@ -69,7 +69,10 @@ def _wire_detection(platform: Platform, store: SqliteStore, settings: Settings) 
     detects (a lock file beside it decides): with several server processes the others' children
     wait, and one takes over if the detecting one stops.
     """
-    argv = [sys.executable, "-m", "megasale.cli", "stream-detect", "--db", str(settings.db_path)]
+    argv = [
+        *(sys.executable, "-m", "megasale.cli", "stream-detect"),
+        *("--db", str(settings.db_path), "--exit-with-parent"),
+    ]
     platform.background.append(ChildProcess(argv))
 
 

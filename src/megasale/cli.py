@@ -6,6 +6,7 @@ import argparse
 import fcntl
 import importlib
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -293,13 +294,22 @@ def _add_trust_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _cmd_stream_detect(args: argparse.Namespace) -> int:
     """Follow the event log and report rings, once this process holds the detector's lock."""
+    parent = os.getppid()
     runner, lock_path = detection_runner(_settings(args))
     with lock_path.open("ab") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # waits while another process detects
+        while True:  # wait while another process detects, or until our server is gone
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if args.exit_with_parent and os.getppid() != parent:
+                    return 0
+                time.sleep(1.0)
         print(f"megasale stream-detect: following {args.db}", flush=True)
-        while True:
+        while not (args.exit_with_parent and os.getppid() != parent):
             if runner.step() < runner.batch:
                 time.sleep(runner.poll_s)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -330,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
         "stream-detect", help="streaming brushing detection over a database (serve starts it)"
     )
     _add_db(p)
+    p.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one is gone (serve sets it)",
+    )
     p.set_defaults(func=_cmd_stream_detect)
 
     p = sub.add_parser("create-account", help="open an operator, merchant or clerk account")
