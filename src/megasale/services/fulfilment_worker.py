@@ -48,6 +48,11 @@ class FulfilmentWorker:
     async def _run(self, stopping: asyncio.Event) -> None:
         next_expiry = 0.0
         while not stopping.is_set():
+            # wait first: a round at the very start would race whoever set the process up
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._interval_s)
+            if stopping.is_set():
+                break
             try:
                 await asyncio.to_thread(self.run_once)
                 if time.monotonic() >= next_expiry:
@@ -55,5 +60,3 @@ class FulfilmentWorker:
                     next_expiry = time.monotonic() + self._expire_every_s
             except Exception:  # keep serving; the next round retries from the checkpoint
                 _log.exception("fulfilment round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval_s)
