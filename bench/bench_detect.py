@@ -61,6 +61,17 @@ def measure(script: str, *argv: str) -> dict[str, float]:
     return result
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -74,6 +85,7 @@ def main() -> None:
         generate_day(FAMILIES["mixed"], seed=args.seed, orders=args.orders).write_orders(log)
     size_mib = log.stat().st_size / 2**20
     print(f"order log: {log} ({args.orders} orders, {size_mib:.0f} MiB)")
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     reads, detects = [], []
     with tempfile.TemporaryDirectory() as out:
         for run in range(args.runs):

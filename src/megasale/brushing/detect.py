@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
+from megasale.brushing.behaviour import buyer_behaviour
 from megasale.brushing.evidence import ring_evidence
 from megasale.brushing.frame import OrderTable
 from megasale.brushing.identity import SharedIdentifierDetector
@@ -79,11 +80,18 @@ class BrushingDetector:
         lockstep = copy.deepcopy(self.lockstep) or LockstepDetector()
         shop_self = copy.deepcopy(self.shop_self) or ShopSelfBrushingDetector()
         rings: list[Ring] = []
-        # The detectors only read the table; their numpy and scipy work releases the GIL.
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            fitted = list(pool.map(lambda d: d.fit(table), (identity, lockstep, shop_self)))
-        for detector in fitted:
-            rings.extend(ring for ring in detector.rings_ if ring.score >= self.min_score)
+        # The detectors only read the table and their numpy and scipy work mostly releases
+        # the GIL: side by side on two cores they take about a quarter less time than in
+        # turn. The buyers' behaviour is computed once, for the two detectors that use it.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            shop_done = pool.submit(shop_self.fit, table)
+            behaviour = buyer_behaviour(table)
+            identity_done = pool.submit(identity.fit, table, None, behaviour)
+            lockstep.fit(table, None, behaviour)
+            identity_done.result()
+            shop_done.result()
+        for found in (identity.rings_, lockstep.rings_, shop_self.rings_):
+            rings.extend(ring for ring in found if ring.score >= self.min_score)
         rings.sort(key=lambda ring: (-ring.score, ring.kind.value, int(ring.members[0])))
         self.rings_ = _disjoint(rings, table, lockstep.wave_minutes)
         self.brushing_ = shop_self.brushing_

@@ -106,7 +106,11 @@ class SharedIdentifierDetector:
     def fit(
         self, table: OrderTable, y: object = None, behaviour: BuyerBehaviour | None = None
     ) -> SharedIdentifierDetector:
-        """Link buyers, group them, keep and score the groups that look like rings."""
+        """Link buyers, group them, keep and score the groups that look like rings.
+
+        ``behaviour`` is :func:`~megasale.brushing.behaviour.buyer_behaviour` of ``table``,
+        when the caller already has it (the batch detector computes it once for all).
+        """
         strong = DEFAULT_STRONG_SHARERS if self.strong_sharers is None else self.strong_sharers
         behaviour = buyer_behaviour(table) if behaviour is None else behaviour
         suspicion = behaviour.suspicion()

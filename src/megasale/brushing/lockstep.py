@@ -121,7 +121,11 @@ class LockstepDetector:
     def fit(
         self, table: OrderTable, y: object = None, behaviour: BuyerBehaviour | None = None
     ) -> LockstepDetector:
-        """Score buyer pairs by shared waves, link the strong pairs, keep the big groups."""
+        """Score buyer pairs by shared waves, link the strong pairs, keep the big groups.
+
+        ``behaviour`` is :func:`~megasale.brushing.behaviour.buyer_behaviour` of ``table``,
+        when the caller already has it (the batch detector computes it once for all).
+        """
         self.rings_: list[Ring] = []
         if table.n_orders == 0:
             return self

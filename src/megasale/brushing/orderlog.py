@@ -204,7 +204,9 @@ def _aware_time(column: str, normalise: bool = False) -> pl.Expr:
     text = pl.col(column)
     if normalise:
         text = text.str.replace(" ", "T", literal=True).str.replace("Z", "+00:00", literal=True)
-    return text.str.strptime(pl.Datetime("us", "UTC"), _ISO, strict=False, cache=False).dt.epoch("us")
+    return text.str.strptime(pl.Datetime("us", "UTC"), _ISO, strict=False, cache=False).dt.epoch(
+        "us"
+    )
 
 
 def _naive_time(column: str, local_timezone: str) -> pl.Expr:

@@ -26,7 +26,7 @@ import polars as pl
 
 from megasale.brushing.detect import BrushingDetector
 from megasale.brushing.frame import MISSING, OrderTable
-from megasale.brushing.orderlog import _to_table
+from megasale.brushing.orderlog import table_from_frames
 from megasale.brushing.views import building_expr, device_family_expr, phone_block_expr
 
 __all__ = ["FoundRing", "StreamedOrder", "StreamingDetector"]
@@ -321,4 +321,4 @@ def _table(frame: pl.DataFrame) -> OrderTable:
         + [pl.col(c) for c in ("quantity", "amount_fen", "subsidy_fen")]
     )
     present = [c for c in _TEXT if frame[c].null_count() < frame.height]
-    return _to_table(frame.select(present), parsed)
+    return table_from_frames(frame.select(present), parsed)

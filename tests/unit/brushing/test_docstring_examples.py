@@ -13,6 +13,7 @@ MODULES = [
     "megasale.brushing.detect",
     "megasale.brushing.identity",
     "megasale.brushing.lockstep",
+    "megasale.brushing.orderlog",
     "megasale.brushing.shop_rule",
     "megasale.brushing.shop_self",
     "megasale.brushing.views",

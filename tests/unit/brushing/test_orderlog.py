@@ -6,9 +6,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from megasale.brushing.orderlog import OrderLogError, read_order_log
+from megasale.brushing.frame import MISSING, Names, by_shop_and_time
+from megasale.brushing.orderlog import OrderLogError, read_order_log, table_from_frames
 
 FULL_HEADER = (
     "order_id,created_at,buyer_id,shop_id,sku_id,quantity,amount_fen,subsidy_fen,ip,device_id,"
@@ -182,3 +186,80 @@ def test_equal_identifiers_share_a_code_that_names_them(tmp_path: Path) -> None:
     assert table.buyer_names[table.buyer].tolist() == ["z", "y", "z", "x"]
     assert sorted(table.buyer_names.tolist()) == ["x", "y", "z"]
     assert np.all(table.shop == 0)
+
+
+def test_a_table_built_from_columns_in_memory_is_the_table_read_from_the_log(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        (
+            "o1",
+            "2026-11-11T00:00:01+08:00",
+            "b1",
+            "s1",
+            "1.2.3.4",
+            "13800138000",
+            "A Rd No. 1 Unit 1",
+        ),
+        ("o2", "2026-11-11T00:00:02+08:00", "b2", "s1", "1.2.3.9", "13800131111", ""),
+        ("o3", "2026-11-11T00:00:03+08:00", "b1", "s2", "", "13900000000", "A Rd No. 1 Unit 2"),
+    ]
+    header = "order_id,created_at,buyer_id,shop_id,ip,phone,address"
+    path = write(tmp_path, "o.csv", header + "\n" + "".join(",".join(r) + "\n" for r in rows))
+    read = read_order_log(path)
+    text = pl.DataFrame(
+        {name: [r[i] or None for r in rows] for i, name in enumerate(header.split(","))}
+    ).drop("created_at")
+    parsed = pl.DataFrame({"created_at": read.created.tolist()})
+    built = table_from_frames(text, parsed)
+    for view in ("buyer", "shop", "ip", "subnet", "phone", "phone_block", "building"):
+        assert getattr(built, view).tolist() == getattr(read, view).tolist()
+    assert built.subnet.tolist() == [0, 0, MISSING]
+    assert built.building.tolist() == [0, MISSING, 0]
+    assert built.names["building"][0] == "a rd no. 1"
+    assert built.buyer_names.tolist() == read.buyer_names.tolist()
+
+
+def test_names_picked_out_lazily_read_like_a_list() -> None:
+    column = pl.Series(["x", "y", "z", "y"])
+    lazy, eager = Names(column, np.array([2, 0, 1])), Names(["z", "x", "y"])
+    assert len(lazy) == 3 and lazy[0] == "z" and lazy[-1] == "y"
+    assert lazy[np.array([2, 0])].tolist() == eager[np.array([2, 0])].tolist() == ["y", "z"]
+    assert lazy[np.array([True, False, True])].tolist() == ["z", "y"]
+    assert lazy.tolist() == eager.tolist() == ["z", "x", "y"]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5)), max_size=30),
+    st.booleans(),
+)
+def test_rows_by_shop_and_time_are_the_lexsort(rows: list[tuple[int, int]], wide: bool) -> None:
+    shop = np.array([s * (70_000 if wide else 1) for s, _ in rows], dtype=np.int32)
+    created = np.array([t for _, t in rows], dtype=np.int64)
+    expected = np.lexsort((created, shop)).tolist()
+    assert by_shop_and_time(shop, created).tolist() == expected
+    in_time = np.argsort(created, kind="stable")
+    assert (
+        by_shop_and_time(shop[in_time], created[in_time]).tolist()
+        == np.lexsort((created[in_time], shop[in_time])).tolist()
+    )
+
+
+def test_a_hash_collision_between_buyers_is_caught_and_they_stay_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import megasale.brushing.orderlog as orderlog
+
+    def everything_collides(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(hashes.size, dtype=np.int32), np.zeros(1, dtype=np.int64)
+
+    monkeypatch.setattr(orderlog, "_hash_ranks", everything_collides)
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n"
+        + "".join(f"{i},2026-11-11 00:00:0{i},{b},s\n" for i, b in enumerate("zyzx")),
+    )
+    table = read_order_log(path)
+    assert table.buyer_names[table.buyer].tolist() == ["z", "y", "z", "x"]
+    assert table.n_buyers == 3
