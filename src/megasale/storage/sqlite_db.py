@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 __all__ = ["SqliteDatabase", "from_micros", "to_micros"]
 
@@ -40,8 +42,10 @@ class SqliteDatabase:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._writer = threading.RLock()
+        self._lock_file: IO[bytes] | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = Path(self.path + ".write.lock").open("ab")  # noqa: SIM115
         # schema.sql first, then each capability's schema_<name>.sql. executescript runs each
         # statement in autocommit mode; every statement is IF NOT EXISTS, so several processes
         # opening one file at once all end with the same schema.
@@ -78,20 +82,27 @@ class SqliteDatabase:
     def write(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
         """A write transaction: commits on success, rolls back on any exception.
 
-        Writers of this process queue on a lock of their own before asking SQLite for the
-        file's: SQLite's busy handler waits by sleeping in steps of up to 100 ms, which would
-        stall the order writer behind a background writer; a lock hands over at once.
-        Other processes still meet at the file lock (``busy_timeout``).
+        Writers queue on locks of their own before asking SQLite for the file's: SQLite's busy
+        handler waits by sleeping in steps of up to 100 ms, which would stall the order writer
+        behind another writer, while a lock hands over at once. Threads of this process queue
+        on a thread lock, processes on an ``flock`` of a file beside the database (the
+        operating system wakes the next waiter). ``busy_timeout`` stays as the last resort.
         """
         conn = conn or self.connection()
         with self._writer:
-            conn.execute("BEGIN IMMEDIATE")
+            if self._lock_file is not None:
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if self._lock_file is not None:
+                    fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -109,3 +120,6 @@ class SqliteDatabase:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
