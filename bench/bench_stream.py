@@ -13,7 +13,7 @@ into the event log the platform would write (``order.placed`` for each order, th
    to the detector), against a baseline in the same run: decoding alone.
 2. **passes**: the stream cut into reads of ``--read`` events, as the server's poll would; after
    each read a detection pass if candidate orders changed and the schedule allows (passes start
-   at most every 0.25 s, or three times the last pass's duration). A ring is flagged at most one
+   at most every 0.25 s, or the last pass's duration if longer). A ring is flagged at most one
    wait plus one pass after the event that makes it detectable (plus the poll, 50 ms), so the
    report gives the pass time p50/p95/max over the day and at its end, with the candidates then.
 3. **quality** of what the stream flagged, against the day's labels (precision, recall, F1 on

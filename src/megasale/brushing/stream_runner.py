@@ -148,8 +148,9 @@ class StreamRunner:
     def detect(self) -> list[FoundRing]:
         """A detection pass if anything changed; each ring with new orders goes to the desk.
 
-        Passes start at most every ``min_pass_s``, or twice the last pass's duration if that
-        is longer, so that detection takes at most about a third of a core from the API.
+        Passes start at most every ``min_pass_s``, or the last pass's duration if that is
+        longer, so that detection takes at most about half a core from the API (it runs in a
+        process of its own, ``megasale stream-detect``).
         """
         if not self.detector.dirty:
             return []
@@ -158,7 +159,7 @@ class StreamRunner:
             return []
         found = self.detector.detect()
         took = time.monotonic() - now
-        self._next_pass = now + max(self.min_pass_s, 3 * took)
+        self._next_pass = now + max(self.min_pass_s, took)
         self.pass_seconds.append(took)
         for ring in found:
             order_ids = tuple(dict.fromkeys(o.split("#", 1)[0] for o in ring.new_order_ids))
