@@ -46,6 +46,9 @@ def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platfor
     platform.risk = RiskDesk(SqliteRisk(store.db), platform.clock)
     _wire_fulfilment(platform, settings)
     _wire_trust(platform)
+    if not settings.consumers:  # an API-only server: another process consumes the log
+        platform.background.clear()
+        return platform
     live_settings = LiveSettings.from_env(os.environ)
     if live_settings.enabled:
         assert platform.trust is not None
@@ -134,6 +137,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "MEGASALE_TRUSTED_PROXIES": ",".join(str(n) for n in settings.trusted_proxies),
         "MEGASALE_MAX_BODY_BYTES": str(settings.max_body_bytes),
         "MEGASALE_STREAMING_DETECTION": "1" if settings.streaming_detection else "0",
+        "MEGASALE_CONSUMERS": "all" if settings.consumers else "none",
     }
 
 
@@ -145,6 +149,7 @@ def app_from_env() -> Litestar:
         trusted_proxies=parse_networks(proxies),
         max_body_bytes=int(os.environ.get("MEGASALE_MAX_BODY_BYTES", str(64 * 1024))),
         streaming_detection=os.environ.get("MEGASALE_STREAMING_DETECTION", "1") != "0",
+        consumers=os.environ.get("MEGASALE_CONSUMERS", "all") != "none",
     )
     return build_app(settings)
 

@@ -35,6 +35,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         trusted_proxies=parse_networks(getattr(args, "trusted_proxy", None) or []),
         workers=getattr(args, "workers", 1),
         streaming_detection=not getattr(args, "no_detection", False),
+        consumers=getattr(args, "consumers", "all") != "none",
     )
 
 
@@ -55,6 +56,13 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
         help="an address or CIDR range whose X-Forwarded-For is believed (repeatable)",
     )
     parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    parser.add_argument(
+        "--consumers",
+        choices=["all", "none"],
+        default="all",
+        help="run the event-log consumers (live screen, fulfilment, detection) here, or "
+        "none: an API-only server beside another that runs them",
+    )
     parser.add_argument(
         "--no-detection",
         action="store_true",

@@ -34,3 +34,6 @@ class Settings:
     workers: int = 1
     #: run the streaming brushing detector beside the API (one process per database does)
     streaming_detection: bool = True
+    #: run the event-log consumers (live screen, fulfilment worker, refund sweeper, streaming
+    #: detection) in this server; ``False`` makes an API-only server for scaling out
+    consumers: bool = True

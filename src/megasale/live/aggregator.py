@@ -27,6 +27,7 @@ from itertools import islice
 import msgspec
 
 from megasale.live.alerts import RingAlerts
+from megasale.live.placed import decode_placed
 from megasale.live.record import milestones
 from megasale.services.order_events import (
     ORDER_PLACED,
@@ -40,32 +41,6 @@ __all__ = ["SaleFigures"]
 _SECOND = timedelta(seconds=1)
 
 
-class _Line(msgspec.Struct, gc=False):
-    category: str
-    quantity: int
-    amount_fen: int
-
-
-class _Placed(msgspec.Struct, gc=False):
-    """The fields of ``order.placed`` (:class:`~megasale.services.order_events.OrderPlaced`)
-    that the screen reads; the decoder skips the others without building them."""
-
-    order_id: str
-    buyer_id: str
-    shop_id: str
-    promotion_id: str
-    placed_at: str
-    amount_fen: int
-    subsidy_fen: int
-    fulfilment: str
-    lines: list[_Line]
-    pickup_store_id: str | None = None
-    ship_address: str | None = None
-
-
-_placed_decoder = msgspec.json.Decoder(_Placed)
-
-
 def _store_id_as_city(store_id: str) -> str:
     return store_id
 
@@ -75,7 +50,8 @@ class SaleFigures:
 
     ``opens_at`` is the sale's T0; when it is ``None`` it is taken from ``opens_at_of`` (given
     the first order's promotion id), or failing that from the first order's ``placed_at``.
-    ``has_badge(shop_id)`` says whether a shop holds any trust badge when its order is folded;
+    ``has_badge(shop_id)`` says whether a shop holds any trust badge when its order is folded
+    (asked once per shop in each :meth:`fold_all`, the runner's batches of at most 1,000);
     ``city_of_store(store_id)`` names a partner store's city (asked once per store, then cached).
     """
 
@@ -113,6 +89,9 @@ class SaleFigures:
         # per order: what is left of it in net GMV; per order: how many open rings name it
         self._net_of: dict[str, int] = {}
         self._flags: dict[str, int] = {}
+        # orders a ring named before they were placed: a new order need only be looked up
+        # here (nearly always empty), not in every flag
+        self._flagged_unplaced: set[str] = set()
         self._seen: set[str] = set()
         # series and panels: second -> [gmv, orders], minute -> [gmv], name -> [gmv, count]
         self.per_second: dict[int, list[int]] = {}
@@ -126,7 +105,9 @@ class SaleFigures:
         self._milestones = milestones()
         self._next_milestone = next(self._milestones)
         self._second_of: dict[str, int] = {}
-        self._store_cities: dict[str, str] = {}
+        # a partner store, or the first part of a shipping address as written: its city's row
+        self._store_rows: dict[str, list[int]] = {}
+        self._address_rows: dict[str, list[int]] = {}
         self.alerts = RingAlerts(alerts_kept)
 
     # -- folding --------------------------------------------------------------------------
@@ -138,19 +119,24 @@ class SaleFigures:
         """Fold events in log order; the number that changed the figures.
 
         The hot path: ``order.placed`` is folded inline with the running totals in locals,
-        written back at the end (``finally``), at a few microseconds an event.
+        written back at the end (``finally``); a pickup store or the first part of an address
+        maps straight to its city's row, and one second's orders are summed in locals until
+        the second changes.
         """
-        net_of, flags, buyers = self._net_of, self._flags, self.buyers
-        per_second, per_minute, second_of = self.per_second, self.per_minute, self._second_of
-        categories, shops, cities = self.categories, self.shops, self.cities
-        store_cities, city_of_store = self._store_cities, self._city_of_store
+        net_of, flags, unplaced = self._net_of, self._flags, self._flagged_unplaced
+        add_buyer = self.buyers.add
+        categories, shops = self.categories, self.shops
+        store_rows, address_rows = self._store_rows, self._address_rows
         has_badge = self._has_badge
-        decode = _placed_decoder.decode
-        gross = orders = subsidy = badged = flagged = folded = ignored = 0
+        badge_of: dict[str, bool] = {}  # asked once per shop per batch
+        decode = decode_placed
+        orders_before = len(net_of)
+        gross = subsidy = badged = flagged = others = ignored = 0
         pickup_fen = pickup_n = shipping_fen = shipping_n = 0
         promotion = last_prefix = last_offset = ""
-        second_row: list[int] = []
-        minute_row: list[int] = []
+        second_fen = second_n = 0  # the current second's orders, not yet in its rows
+        second_row: list[int] = [0, 0]
+        minute_row: list[int] = [0]
         next_milestone = self._next_milestone - self.gross_fen  # how much more GMV to go
         last: Event | None = None
         try:
@@ -161,7 +147,7 @@ class SaleFigures:
                     if changed is None:
                         continue
                     if changed:
-                        folded += 1
+                        others += 1
                     else:
                         ignored += 1
                     continue
@@ -176,80 +162,105 @@ class SaleFigures:
                     continue
                 amount = e.amount_fen
                 net_of[order_id] = amount
-                folded += 1
-                orders += 1
                 gross += amount
                 subsidy += e.subsidy_fen
-                if flags and flags.get(order_id):
-                    flagged += amount
-                buyers.add(e.buyer_id)
+                if unplaced and order_id in unplaced:  # a ring named it before it came
+                    unplaced.discard(order_id)
+                    if flags[order_id]:
+                        flagged += amount
+                add_buyer(e.buyer_id)
                 if e.promotion_id != promotion:
                     promotion = e.promotion_id
                     self.promotions.add(promotion)
                 placed_at = e.placed_at
                 if placed_at[:19] != last_prefix or placed_at[-6:] != last_offset:
                     # a new second (orders come in time order, so this is rare): find its rows
+                    second_row[0] += second_fen
+                    second_row[1] += second_n
+                    minute_row[0] += second_fen
+                    second_fen = second_n = 0
                     last_prefix, last_offset = placed_at[:19], placed_at[-6:]
-                    second = second_of.get(last_prefix + last_offset)
-                    if second is None:
-                        second = self._second(placed_at, promotion)
-                    second_row = per_second.setdefault(second, [0, 0])
-                    minute_row = per_minute.setdefault(second // 60, [0])
-                second_row[0] += amount
-                second_row[1] += 1
-                minute_row[0] += amount
+                    second_row, minute_row = self._rows_of_second(placed_at, promotion)
+                second_fen += amount
+                second_n += 1
+                # rows by subscript, a miss (a new name) by KeyError: cheaper than .get()
                 for line in e.lines:
-                    row = categories.get(line.category)
-                    if row is None:
-                        categories[line.category] = [line.amount_fen, line.quantity]
-                    else:
-                        row[0] += line.amount_fen
-                        row[1] += line.quantity
-                row = shops.get(e.shop_id)
-                if row is None:
-                    shops[e.shop_id] = [amount, 1]
-                else:
-                    row[0] += amount
-                    row[1] += 1
+                    try:
+                        row = categories[line.category]
+                    except KeyError:
+                        row = categories[line.category] = [0, 0]
+                    row[0] += line.amount_fen
+                    row[1] += line.quantity
+                shop = e.shop_id
+                try:
+                    row = shops[shop]
+                except KeyError:
+                    row = shops[shop] = [0, 0]
+                row[0] += amount
+                row[1] += 1
                 store = e.pickup_store_id
                 if store is not None:
                     pickup_fen += amount
                     pickup_n += 1
-                    city = store_cities.get(store)
-                    if city is None:
-                        city = store_cities[store] = city_of_store(store)
+                    try:
+                        row = store_rows[store]
+                    except KeyError:
+                        row = store_rows[store] = self._city_row(self._city_of_store(store))
                 else:
                     shipping_fen += amount
                     shipping_n += 1
                     # a shipping order's city: the first comma-separated part of its address
-                    city = (e.ship_address or "").split(",", 1)[0].strip() or "unknown"
-                row = cities.get(city)
-                if row is None:
-                    cities[city] = [amount, 1]
-                else:
-                    row[0] += amount
-                    row[1] += 1
-                if has_badge is not None and has_badge(e.shop_id):
-                    badged += amount
+                    raw = (e.ship_address or "").partition(",")[0]
+                    try:
+                        row = address_rows[raw]
+                    except KeyError:
+                        row = address_rows[raw] = self._city_row(raw.strip() or "unknown")
+                row[0] += amount
+                row[1] += 1
+                if has_badge is not None:
+                    badge = badge_of.get(shop)
+                    if badge is None:
+                        badge = badge_of[shop] = has_badge(shop)
+                    if badge:
+                        badged += amount
                 if gross >= next_milestone:
                     self._milestone(self.gross_fen + gross, placed_at)
                     next_milestone = self._next_milestone - self.gross_fen
         finally:
             if last is not None and last.seq > self.last_seq:
                 self.last_seq, self.last_recorded_at = last.seq, last.recorded_at
+            second_row[0] += second_fen
+            second_row[1] += second_n
+            minute_row[0] += second_fen
+            orders = len(net_of) - orders_before
             self.gross_fen += gross
             self.net_fen += gross
             self.flagged_net_fen += flagged
             self.orders += orders
             self.subsidy_paid_fen += subsidy
             self.badged_fen += badged
-            self.events_folded += folded
+            self.events_folded += orders + others
             self.duplicates_ignored += ignored
             self.fulfilment["pickup"][0] += pickup_fen
             self.fulfilment["pickup"][1] += pickup_n
             self.fulfilment["shipping"][0] += shipping_fen
             self.fulfilment["shipping"][1] += shipping_n
-        return folded
+        return orders + others
+
+    def _rows_of_second(self, placed_at: str, promotion_id: str) -> tuple[list[int], list[int]]:
+        """The per-second and per-minute rows that ``placed_at`` falls in."""
+        key = placed_at[:19] + placed_at[-6:]
+        second = self._second_of.get(key)
+        if second is None:
+            second = self._second(key, promotion_id)
+        row = self.per_second.setdefault(second, [0, 0])
+        return row, self.per_minute.setdefault(second // 60, [0])
+
+    def _city_row(self, city: str) -> list[int]:
+        row = self.cities.get(city)
+        if row is None:
+            row = self.cities[city] = [0, 0]
+        return row
 
     def _other(self, event: Event) -> bool | None:
         """Fold an event other than ``order.placed``; ``None`` for a kind not shown here."""
@@ -266,9 +277,8 @@ class SaleFigures:
         self._seen.add(event_id)
         return True
 
-    def _second(self, placed_at: str, promotion_id: str) -> int:
-        """Whole seconds from T0 to ``placed_at``, cached per distinct second (and offset)."""
-        key = placed_at[:19] + placed_at[-6:]
+    def _second(self, key: str, promotion_id: str) -> int:
+        """Whole seconds from T0 to ``key`` (a time to the second, with its offset), cached."""
         at = datetime.fromisoformat(key)
         if self.opens_at is None:
             opens_at = self._opens_at_of(promotion_id) if self._opens_at_of else None
@@ -320,16 +330,23 @@ class SaleFigures:
         except msgspec.ValidationError:
             self.malformed += 1
             return False
+        flags, net_of = self._flags, self._net_of
+        moved = 0
         for order_id in added:
-            count = self._flags.get(order_id, 0)
-            self._flags[order_id] = count + 1
+            count = flags.get(order_id, 0)
+            flags[order_id] = count + 1
             if count == 0:
-                self.flagged_net_fen += self._net_of.get(order_id, 0)
+                left = net_of.get(order_id)
+                if left is None:
+                    self._flagged_unplaced.add(order_id)
+                else:
+                    moved += left
         for order_id in removed:
-            count = self._flags[order_id] - 1
-            self._flags[order_id] = count
+            count = flags[order_id] - 1
+            flags[order_id] = count
             if count == 0:
-                self.flagged_net_fen -= self._net_of.get(order_id, 0)
+                moved -= net_of.get(order_id, 0)
+        self.flagged_net_fen += moved
         return True
 
     # -- reading --------------------------------------------------------------------------

@@ -60,9 +60,9 @@ class RingAlerts:
         ring.status = CLEARED if kind == RING_CLEARED else CONFIRMED
         ring.ruled_at = ruling.at
         if ring.status == CLEARED and was != CLEARED:
-            return [], sorted(ring.orders)
+            return [], list(ring.orders)
         if ring.status == CONFIRMED and was == CLEARED:
-            return sorted(ring.orders), []
+            return list(ring.orders), []
         return [], []
 
     def _flagged(self, payload: bytes) -> list[str]:
@@ -82,7 +82,7 @@ class RingAlerts:
                 orders=named,
             )
             self.rings[e.ring_id] = ring
-            return sorted(named)
+            return list(named)
         # the same ring flagged again: it grew, or came back after being cleared
         new = named - ring.orders
         ring.orders |= new
@@ -92,8 +92,8 @@ class RingAlerts:
         self.rings.move_to_end(e.ring_id)
         if ring.status == CLEARED:
             ring.status, ring.ruled_at = FLAGGED, None
-            return sorted(ring.orders)
-        return sorted(new)
+            return list(ring.orders)
+        return list(new)
 
     def latest(self) -> list[Ring]:
         """The most recently flagged rings, newest first, at most ``kept``."""
