@@ -41,11 +41,26 @@ class NewAccount:
 
 
 class Accounts:
+    """Opening accounts and telling who holds a bearer token.
+
+    A token names one account for good (tokens are not revoked yet), so a token once resolved
+    is remembered for the life of the process, and :meth:`warm` resolves them all at start:
+    on the order path a lookup is then a dictionary probe, never a database read on the event
+    loop. Unknown tokens are remembered for ``cache_seconds`` only: an account opened by
+    another process is found within that time.
+    """
+
     def __init__(self, store: Store, clock: Clock, *, cache_seconds: float = 5.0) -> None:
         self._store = store
         self._clock = clock
-        self._cache: dict[bytes, tuple[float, Account | None]] = {}
+        self._known: dict[bytes, Account] = {}
+        self._unknown: dict[bytes, float] = {}
         self._cache_seconds = cache_seconds
+
+    def warm(self) -> int:
+        """Resolve every token in the store now; the number known."""
+        self._known.update(self._store.tokens())
+        return len(self._known)
 
     def open(
         self, role: Role, name: str, *, account_id: str | None = None, store_id: str | None = None
@@ -58,7 +73,9 @@ class Accounts:
             self._store.get_store(store_id)
         token = secrets.token_urlsafe(32)
         account = Account(account_id, role, name, store_id, self._clock.now())
-        self._store.add_accounts([(account, hash_token(token))])
+        digest = hash_token(token)
+        self._store.add_accounts([(account, digest)])
+        self._known[digest] = account
         return NewAccount(account, token)
 
     def open_buyers(self, names: list[str]) -> list[NewAccount]:
@@ -68,17 +85,24 @@ class Accounts:
         for name in names:
             account = Account(new_id("b"), Role.BUYER, check_name("name", name), created_at=now)
             made.append(NewAccount(account, secrets.token_urlsafe(32)))
-        self._store.add_accounts([(m.account, hash_token(m.token)) for m in made])
+        pairs = [(m.account, hash_token(m.token)) for m in made]
+        self._store.add_accounts(pairs)
+        self._known.update((digest, account) for account, digest in pairs)
         return made
 
     def authenticate(self, token: str) -> Account | None:
         digest = hash_token(token)
+        known = self._known.get(digest)
+        if known is not None:
+            return known
         now = time.monotonic()
-        hit = self._cache.get(digest)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if self._unknown.get(digest, 0.0) > now:
+            return None
         account = self._store.account_for_token(digest)
-        if len(self._cache) > 200_000:
-            self._cache.clear()
-        self._cache[digest] = (now + self._cache_seconds, account)
+        if account is None:
+            if len(self._unknown) > 100_000:
+                self._unknown.clear()
+            self._unknown[digest] = now + self._cache_seconds
+        else:
+            self._known[digest] = account
         return account

@@ -57,6 +57,7 @@ class Platform:
         )
 
     async def start(self) -> None:
+        self.accounts.warm()
         await self.committer.start()
         for task in self.background:
             await task.start()

@@ -5,7 +5,7 @@ A fake or a second adapter passes the same contract tests (``tests/integration/s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -129,6 +129,10 @@ class Store(EventLog, Protocol):
         ...
 
     def account_for_token(self, token_hash: bytes) -> Account | None: ...
+    def tokens(self) -> Iterator[tuple[bytes, Account]]:
+        """Every token's hash with its account."""
+        ...
+
     def add_token(self, account_id: str, token_hash: bytes) -> None: ...
     def opened_at(self, account_ids: Sequence[str]) -> dict[str, datetime]:
         """When each of these accounts was opened (accounts unknown or undated are left out)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -89,6 +89,15 @@ class SqliteStore:
                 if created:
                     found[account_id] = from_micros(created)
         return found
+
+    def tokens(self) -> Iterator[tuple[bytes, Account]]:
+        rows = self.db.connection().execute(
+            "SELECT t.token_hash, a.account_id, a.role, a.name, a.store_id, a.created_at "
+            "FROM tokens t JOIN accounts a USING (account_id)"
+        )
+        for digest, account_id, role, name, store_id, created in rows:
+            opened = from_micros(created) if created else None
+            yield bytes(digest), Account(account_id, Role(role), name, store_id, opened)
 
     def account_for_token(self, token_hash: bytes) -> Account | None:
         row = (

@@ -286,3 +286,26 @@ def test_a_status_change_the_machine_refuses_changes_nothing(store):
         store.change_order_status("o00001", OrderStatus.COLLECTED, T0)
     assert store.get_order("o00001").status is OrderStatus.PLACED
     assert len(store.read_events(0, 10)) == 1
+
+
+def test_every_token_is_listed_with_its_account(store):
+    a = Account("b1", Role.BUYER, "Buyer one")
+    b = Account("m1", Role.MERCHANT, "Merchant")
+    store.add_accounts([(a, hash_token("t-a")), (b, hash_token("t-b"))])
+    assert dict(store.tokens()) == {hash_token("t-a"): a, hash_token("t-b"): b}
+
+
+def test_accounts_resolve_tokens_warmed_opened_here_and_opened_elsewhere(store):
+    from megasale.services.accounts import Accounts
+    from megasale.services.clock import FakeClock
+
+    store.add_accounts([(Account("early", Role.BUYER, "Early"), hash_token("t-early"))])
+    accounts = Accounts(store, FakeClock(T0), cache_seconds=0.0)
+    assert accounts.warm() == 1
+    assert accounts.authenticate("t-early").account_id == "early"
+    opened = accounts.open(Role.MERCHANT, "Here")
+    assert accounts.authenticate(opened.token) == opened.account
+    assert accounts.authenticate("nobody") is None
+    # another process opens an account: found on the next lookup once the miss has expired
+    store.add_accounts([(Account("late", Role.BUYER, "Late"), hash_token("t-late"))])
+    assert accounts.authenticate("t-late").account_id == "late"
