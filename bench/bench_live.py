@@ -32,6 +32,7 @@ import argparse
 import gc
 import http.client
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -193,7 +194,8 @@ def bench_fold(n: int, repeats: int) -> None:
     print(
         f"(a) fold, median of {repeats}: {fold:,.0f} events/s wall, {cpu_rate:,.0f} per "
         f"CPU-second (target 200,000: {'met' if fold >= 200_000 else 'NOT met'} on the wall "
-        f"clock); decode-only baseline {base:,.0f} events/s; fold/decode ratio {fold / base:.2f}"
+        f"clock); decode-only baseline {base:,.0f} events/s; fold/decode ratio {fold / base:.2f}; "
+        f"load average {os.getloadavg()[0]:.1f} (the machine is shared)"
     )
 
 

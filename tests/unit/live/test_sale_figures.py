@@ -10,6 +10,7 @@ from tests.unit.live.live_events import T0, Log
 
 from megasale.live.aggregator import SaleFigures
 from megasale.services.brushing_events import RING_CLEARED, RING_CONFIRMED
+from megasale.services.ports import Event
 
 YUAN = 100
 MILLION = 1_000_000 * YUAN
@@ -241,3 +242,79 @@ def test_any_log_delivered_any_number_of_times_adds_up_to_the_facts(orders, data
     assert f.orders == n
     assert len(f.buyers) == len({buyer for _, buyer in orders})
     assert f.cancelled_orders == len(cancelled)
+
+
+def test_a_ring_cleared_before_its_orders_arrive_leaves_them_in():
+    log = Log()
+    log.flagged("ring-a", ["o-1", "o-2"])
+    log.ruled("ring-a", RING_CLEARED)
+    log.placed("o-1", 70_000)
+    f = figures()
+    f.fold_all(log.events)
+    f.fold(log.placed("o-2", 30_000))
+    assert f.net_of_brushing_fen == 100_000
+    assert f.flagged_orders == 0
+
+
+def test_an_order_a_ring_named_before_it_came_leaves_once_and_returns_when_cleared():
+    log = Log()
+    log.flagged("ring-a", ["o-1"])
+    log.flagged("ring-b", ["o-1"])
+    f = figures()
+    f.fold_all(log.events)
+    f.fold(log.placed("o-1", 70_000))
+    f.fold(log.placed("o-1", 70_000))  # redelivered under a new seq: still one order
+    assert (f.net_fen, f.net_of_brushing_fen, f.orders) == (70_000, 0, 1)
+    f.fold(log.ruled("ring-a", RING_CLEARED))
+    assert f.net_of_brushing_fen == 0
+    f.fold(log.ruled("ring-b", RING_CLEARED))
+    assert f.net_of_brushing_fen == 70_000
+
+
+def test_one_city_written_two_ways_in_addresses_is_one_row():
+    log = Log()
+    log.placed("o-1", 100, store=None, address="Chengdu, Wuhou, 1 Road")
+    log.placed("o-2", 200, store=None, address=" Chengdu , Jinjiang")
+    log.placed("o-3", 400, store="st-cd-01")
+    f = figures(city_of_store={"st-cd-01": "Chengdu"}.__getitem__)
+    f.fold_all(log.events[:2])
+    f.fold_all(log.events[2:])
+    assert f.top(f.cities, 5) == [("Chengdu", 700, 3)]
+
+
+def test_orders_of_one_second_folded_in_two_batches_land_in_one_row():
+    log = Log()
+    for i, at in enumerate((5.1, 5.5, 5.9, 6.0)):
+        log.placed(f"o-{i}", 100 * (i + 1), at=at)
+    f = figures()
+    f.fold_all(log.events[:2])
+    f.fold_all(log.events[2:])
+    assert f.per_second == {5: [600, 3], 6: [400, 1]}
+    assert f.per_minute == {0: [1_000]}
+
+
+def test_the_same_wall_time_at_another_utc_offset_is_another_second():
+    log = Log()
+    log.placed("o-1", 100, at=3_600.2)
+    log.placed("o-2", 200, at=3_600.4)
+    utc = log.placed("o-3", 400, at=0.5)
+    # o-3 again as its placing server wrote it at +01:00: 01:00:00 on the wall, the first second
+    wall = utc.payload.replace(
+        b"2026-11-11T00:00:00.500000+00:00", b"2026-11-11T01:00:00.500000+01:00"
+    )
+    log.events[-1] = Event(utc.seq, utc.event_id, utc.kind, wall, utc.recorded_at)
+    f = figures()
+    f.fold_all(log.events)
+    assert f.per_second == {3_600: [300, 2], 0: [400, 1]}
+
+
+def test_a_shop_that_earns_a_badge_between_batches_counts_from_then_on():
+    log = Log()
+    log.placed("o-1", 300, shop="shop-01")
+    log.placed("o-2", 700, shop="shop-01")
+    badged: set[str] = set()
+    f = figures(has_badge=lambda shop: shop in badged)
+    f.fold_all(log.events[:1])
+    badged.add("shop-01")
+    f.fold_all(log.events[1:])
+    assert f.badged_fen == 700
