@@ -3,13 +3,15 @@
 Placements that arrive while the writer is busy wait in a list; when the writer is free it takes
 all of them (up to ``max_batch``) as one batch. Under light load a batch holds one placement and
 nothing waits; under heavy load batches grow by themselves, and with them the orders per fsync.
-The writer runs in one dedicated thread, so the event loop keeps serving while SQLite syncs.
+The writer runs on the event loop between rounds of requests (or, with ``MEGASALE_WRITER=thread``,
+in one dedicated thread, so that the loop keeps serving while SQLite syncs).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,6 +30,12 @@ class GroupCommitter:
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
+        # Inline (the default): the event loop runs each batch itself, between rounds of
+        # requests. Measured on the 2-core machine it keeps p99 under 50 ms up to about
+        # 2,000 orders/s where a writer thread did not: the thread and the loop kept taking the
+        # interpreter lock from each other. MEGASALE_WRITER=thread keeps the loop free while
+        # SQLite syncs, for a disk whose fsync is slow.
+        self.inline = os.environ.get("MEGASALE_WRITER", "inline") != "thread"
         self.batches = 0
         self.placements = 0
 
@@ -71,9 +79,13 @@ class GroupCommitter:
                 del self._pending[: self._max_batch]
                 placements = [p for p, _ in batch]
                 try:
-                    results = await loop.run_in_executor(
-                        self._executor, self._take_orders, placements
-                    )
+                    if self.inline:
+                        results = self._take_orders(placements)
+                        await asyncio.sleep(0)  # let the requests that came meanwhile in
+                    else:
+                        results = await loop.run_in_executor(
+                            self._executor, self._take_orders, placements
+                        )
                 except Exception as exc:  # nothing of the batch committed: every caller may retry
                     for _, future in batch:
                         if not future.done():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -58,6 +59,12 @@ class Platform:
 
     async def start(self) -> None:
         self.accounts.warm()
+        # What start-up made lives as long as the process: keep it out of the collector's
+        # way, and collect young objects less often, so that a full collection over a large
+        # heap does not stall a batch of orders for tens of milliseconds.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
         await self.committer.start()
         for task in self.background:
             await task.start()

@@ -35,7 +35,9 @@ class SqliteDatabase:
     what a write transaction reads cannot change under it, in this process or any other.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 30_000, checkpoint_every_s: float = 0.5
+    ) -> None:
         self.path = str(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
@@ -43,6 +45,8 @@ class SqliteDatabase:
         self._lock = threading.Lock()
         self._writer = threading.RLock()
         self._lock_file: IO[bytes] | None = None
+        self._stop = threading.Event()
+        self._checkpoint_every_s = checkpoint_every_s
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = Path(self.path + ".write.lock").open("ab")  # noqa: SIM115
@@ -61,6 +65,10 @@ class SqliteDatabase:
         conn = self.connection()
         for name in names:
             conn.executescript(package.joinpath(name).read_text("utf-8"))
+        if self.path != ":memory:":
+            threading.Thread(
+                target=self._checkpoint_forever, name="sqlite-checkpoint", daemon=True
+            ).start()
 
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -73,6 +81,9 @@ class SqliteDatabase:
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-65536")
+            # no checkpoint inside a commit: a commit that also copies the WAL into the database
+            # stalls every order of its batch for 100 ms or more; the checkpointer does it
+            conn.execute("PRAGMA wal_autocheckpoint=0")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -114,7 +125,21 @@ class SqliteDatabase:
         finally:
             conn.execute("COMMIT")
 
+    def _checkpoint_forever(self) -> None:
+        """Copy the WAL into the database beside the writers (PASSIVE: never blocks them)."""
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+            while not self._stop.wait(self._checkpoint_every_s):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:  # busy or closing: the next round tries again
+                    continue
+        finally:
+            conn.close()
+
     def close(self) -> None:
+        self._stop.set()
         with self._lock:
             for conn in self._all:
                 conn.close()
