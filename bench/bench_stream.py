@@ -31,12 +31,7 @@ from datetime import UTC, datetime
 
 from megasale.brushing.stream_runner import StreamRunner
 from megasale.domain.orders import (
-    ClientContext,
-    Order,
-    OrderLine,
     OrderStatus,
-    Pickup,
-    Shipping,
 )
 from megasale.services.order_events import (
     OrderStatusChanged,
@@ -45,6 +40,7 @@ from megasale.services.order_events import (
     status_changed,
 )
 from megasale.services.ports import Event
+from megasale.sim.replay import order_of
 from megasale.sim.scenario import FAMILIES, generate_day
 
 
@@ -68,27 +64,7 @@ def day_events(orders: int, seed: int) -> tuple[list[Event], dict[str, str], dic
     opened: dict[str, datetime] = {}
     for n, row in enumerate(day.orders):
         opened.setdefault(row.buyer_id, row.buyer_registered_at)
-        order = Order(
-            order_id=row.order_id,
-            buyer_id=row.buyer_id,
-            shop_id=row.shop_id,
-            promotion_id="day",
-            lines=(
-                OrderLine(
-                    row.sku_id,
-                    "tv",
-                    row.quantity,
-                    row.amount_fen // row.quantity,
-                    row.amount_fen,
-                    row.subsidy_fen,
-                ),
-            ),
-            fulfilment=Pickup(row.pickup_store_id)
-            if row.pickup_store_id
-            else Shipping(row.address),
-            client=ClientContext(row.ip, row.device_id, row.payment_id),
-            placed_at=row.created_at,
-        )
+        order = order_of(row, "tv", "day")
         timed.append((row.created_at, 2 * n, *order_placed(order)))
         if row.picked_up_at is not None:
             change = OrderStatusChanged(

@@ -28,9 +28,9 @@ from megasale.domain.orders import (
 from megasale.domain.promotions import PromoItem, Promotion
 from megasale.services.accounts import hash_token
 from megasale.services.ports import Account, Placement, Role, Store, StoredResponse
-from megasale.sim.scenario import Scenario
+from megasale.sim.scenario import OrderRow, Scenario
 
-__all__ = ["Replayed", "replay_day"]
+__all__ = ["Replayed", "order_of", "replay_day"]
 
 _BATCH = 500
 
@@ -40,6 +40,29 @@ class Replayed:
     promotion_id: str
     orders: int
     pickups: int
+
+
+def order_of(row: OrderRow, category: str, promotion_id: str) -> Order:
+    """The platform's order for one line of a generated day."""
+    return Order(
+        order_id=row.order_id,
+        buyer_id=row.buyer_id,
+        shop_id=row.shop_id,
+        promotion_id=promotion_id,
+        lines=(
+            OrderLine(
+                row.sku_id,
+                category,
+                row.quantity,
+                row.amount_fen // row.quantity,
+                row.amount_fen,
+                row.subsidy_fen,
+            ),
+        ),
+        fulfilment=Pickup(row.pickup_store_id) if row.pickup_store_id else Shipping(row.address),
+        client=ClientContext(row.ip, row.device_id, row.payment_id),
+        placed_at=row.created_at,
+    )
 
 
 def _answer(outcome: object) -> StoredResponse:
@@ -109,27 +132,7 @@ def replay_day(store: Store, day: Scenario, *, promotion_id: str = "day") -> Rep
     for start in range(0, len(rows), _BATCH):
         batch = []
         for row in rows[start : start + _BATCH]:
-            order = Order(
-                order_id=row.order_id,
-                buyer_id=row.buyer_id,
-                shop_id=row.shop_id,
-                promotion_id=promotion_id,
-                lines=(
-                    OrderLine(
-                        row.sku_id,
-                        category[row.sku_id],
-                        row.quantity,
-                        row.amount_fen // row.quantity,
-                        row.amount_fen,
-                        row.subsidy_fen,
-                    ),
-                ),
-                fulfilment=Pickup(row.pickup_store_id)
-                if row.pickup_store_id
-                else Shipping(row.address),
-                client=ClientContext(row.ip, row.device_id, row.payment_id),
-                placed_at=row.created_at,
-            )
+            order = order_of(row, category[row.sku_id], promotion_id)
             batch.append(Placement(order, f"replay-{row.order_id}", digest, _answer))
         store.take_orders(batch)
     pickups = sorted(
