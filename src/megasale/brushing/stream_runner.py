@@ -139,11 +139,17 @@ class StreamRunner:
             self.last_seq = events[-1].seq
 
     def catch_up(self) -> None:
-        """Fold everything committed so far and run a pass now, whatever the schedule."""
-        while self.step():
-            pass
-        self._next_pass = 0.0
-        self.detect()
+        """Fold everything committed so far with a pass after every read, whatever the schedule.
+
+        A pass reads the buyers active in the detector's window around the newest event, so a
+        backlog is folded read by read, each followed by its pass, as it would have been live.
+        """
+        while True:
+            read = self.step()
+            self._next_pass = 0.0
+            self.detect()
+            if not read:
+                return
 
     def detect(self) -> list[FoundRing]:
         """A detection pass if anything changed; each ring with new orders goes to the desk.

@@ -94,6 +94,9 @@ class StreamingDetector:
     ----------
     detector : BrushingDetector, optional
         The batch detector to run on each pass (unfitted; copied). ``None``: the defaults.
+    window_hours : float or None
+        A pass reads the candidates active (an order or a pickup) within this many hours of
+        the newest event, so that passes stay short as the day goes on; ``None``: all of them.
 
     Attributes
     ----------
@@ -112,8 +115,14 @@ class StreamingDetector:
     12
     """
 
-    def __init__(self, detector: BrushingDetector | None = None) -> None:
+    def __init__(
+        self, detector: BrushingDetector | None = None, window_hours: float | None = 6.0
+    ) -> None:
         self.detector = detector
+        self.window_hours = window_hours
+        self._row_buyer: list[int] = []
+        self._seen: list[int] = []  # per buyer, its latest order or pickup (microseconds)
+        self._now = 0
         self._rows: list[StreamedOrder] = []
         self._picked_up: list[int] = []
         self._row_of: dict[str, int] = {}
@@ -194,7 +203,13 @@ class StreamingDetector:
                 buyer = buyer_code[order.buyer_id] = len(buyer_rows)
                 buyer_rows.append([])
                 candidate.append(False)
+                self._seen.append(0)
             buyer_rows[buyer].append(row)
+            self._row_buyer.append(buyer)
+            if order.created_at > self._seen[buyer]:
+                self._seen[buyer] = order.created_at
+            if order.created_at > self._now:
+                self._now = order.created_at
             if candidate[buyer]:
                 self._candidate_rows.append(row)
                 self._dirty = True
@@ -226,7 +241,10 @@ class StreamingDetector:
         if row is None or self._picked_up[row] == at:
             return
         self._picked_up[row] = at
-        if self._candidate[self._buyer_code[self._rows[row].buyer_id]]:
+        buyer = self._row_buyer[row]
+        self._seen[buyer] = max(self._seen[buyer], at)
+        self._now = max(self._now, at)
+        if self._candidate[buyer]:
             self._dirty = True
 
     def _make_candidate(self, buyer: int) -> None:
@@ -256,8 +274,18 @@ class StreamingDetector:
         self._dirty = False
         if not self._candidate_rows:
             return []
+        rows = self._candidate_rows
+        if self.window_hours is not None:
+            # Only buyers active in the window: a ring that grows has a member active now, and
+            # every row of an active buyer comes along; what only older orders show was found
+            # by the passes of its time.
+            cutoff = self._now - int(self.window_hours * 3_600_000_000)
+            seen, row_buyer = self._seen, self._row_buyer
+            rows = [r for r in rows if seen[row_buyer[r]] >= cutoff]
+            if not rows:
+                return []
         self.passes_ += 1
-        table = _table(self._columns(sorted(self._candidate_rows)))
+        table = _table(self._columns(sorted(rows)))
         fitted = copy.deepcopy(self.detector or BrushingDetector()).fit(table)
         found = []
         for ring in fitted.rings_:

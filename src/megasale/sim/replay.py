@@ -129,19 +129,33 @@ def replay_day(store: Store, day: Scenario, *, promotion_id: str = "day") -> Rep
             )
     store.add_accounts([(a, hash_token(secrets.token_hex())) for a in buyers.values()])
     digest = hashlib.sha256(b"replay").digest()
-    for start in range(0, len(rows), _BATCH):
-        batch = []
-        for row in rows[start : start + _BATCH]:
-            order = order_of(row, category[row.sku_id], promotion_id)
-            batch.append(Placement(order, f"replay-{row.order_id}", digest, _answer))
-        store.take_orders(batch)
-    pickups = sorted(
-        (row.picked_up_at, row.order_id) for row in rows if row.picked_up_at is not None
-    )
-    for start in range(0, len(pickups), _BATCH):
+    # One timeline of orders and pickups in time order, written in chunks (each chunk's orders
+    # before its pickups: a pickup always comes after its order), so that the event log reads
+    # as it would after a live day.
+    timeline: list[tuple[datetime, int, OrderRow]] = [(r.created_at, 0, r) for r in rows]
+    timeline += [(r.picked_up_at, 1, r) for r in rows if r.picked_up_at is not None]
+    timeline.sort(key=lambda entry: (entry[0], entry[1]))
+    pickups = 0
+    for start in range(0, len(timeline), _BATCH):
+        chunk = timeline[start : start + _BATCH]
+        placed = [
+            Placement(
+                order_of(row, category[row.sku_id], promotion_id),
+                f"replay-{row.order_id}",
+                digest,
+                _answer,
+            )
+            for _, kind, row in chunk
+            if kind == 0
+        ]
+        if placed:
+            store.take_orders(placed)
         changes: list[tuple[str, OrderStatus, datetime]] = []
-        for at, order_id in pickups[start : start + _BATCH]:
-            changes.append((order_id, OrderStatus.READY_FOR_PICKUP, at))
-            changes.append((order_id, OrderStatus.COLLECTED, at))
-        store.change_order_statuses(changes)
-    return Replayed(promotion_id, len(rows), len(pickups))
+        for at, kind, row in chunk:
+            if kind == 1:
+                changes.append((row.order_id, OrderStatus.READY_FOR_PICKUP, at))
+                changes.append((row.order_id, OrderStatus.COLLECTED, at))
+        if changes:
+            store.change_order_statuses(changes)
+            pickups += len(changes) // 2
+    return Replayed(promotion_id, len(rows), pickups)
