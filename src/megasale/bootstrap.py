@@ -74,7 +74,7 @@ def _wire_detection(platform: Platform, store: SqliteStore, settings: Settings) 
     """
     argv = [
         *(sys.executable, "-m", "megasale.cli", "stream-detect"),
-        *("--db", str(settings.db_path), "--exit-with-parent"),
+        *("--db", str(settings.db_path), "--parent-pid", str(os.getpid())),
     ]
     platform.background.append(ChildProcess(argv))
 

@@ -302,7 +302,11 @@ def _add_trust_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _cmd_stream_detect(args: argparse.Namespace) -> int:
     """Follow the event log and report rings, once this process holds the detector's lock."""
-    parent = os.getppid()
+    parent = args.parent_pid
+
+    def orphaned() -> bool:
+        return parent is not None and os.getppid() != parent
+
     runner, lock_path = detection_runner(_settings(args))
     with lock_path.open("ab") as lock:
         while True:  # wait while another process detects, or until our server is gone
@@ -310,11 +314,11 @@ def _cmd_stream_detect(args: argparse.Namespace) -> int:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except OSError:
-                if args.exit_with_parent and os.getppid() != parent:
+                if orphaned():
                     return 0
                 time.sleep(1.0)
         print(f"megasale stream-detect: following {args.db}", flush=True)
-        while not (args.exit_with_parent and os.getppid() != parent):
+        while not orphaned():
             if runner.step() < runner.batch:
                 time.sleep(runner.poll_s)
     return 0
@@ -349,9 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db(p)
     p.add_argument(
-        "--exit-with-parent",
-        action="store_true",
-        help="stop when the process that started this one is gone (serve sets it)",
+        "--parent-pid",
+        type=int,
+        default=None,
+        help="stop when this process (the server that started this one) is gone; serve sets it",
     )
     p.set_defaults(func=_cmd_stream_detect)
 
