@@ -25,6 +25,7 @@ from megasale.brushing.views import (
     phone_block_expr,
     subnet_expr,
 )
+from megasale.domain.order_log import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
 __all__ = [
     "ALIASES",
@@ -38,21 +39,6 @@ __all__ = [
 
 LogFormat = Literal["csv", "jsonl", "auto"]
 
-REQUIRED_COLUMNS = ("order_id", "created_at", "buyer_id", "shop_id")
-OPTIONAL_COLUMNS = (
-    "sku_id",
-    "quantity",
-    "amount_fen",
-    "subsidy_fen",
-    "ip",
-    "device_id",
-    "payment_id",
-    "phone",
-    "address",
-    "pickup_store_id",
-    "picked_up_at",
-    "buyer_registered_at",
-)
 ALIASES = {
     "orderid": "order_id",
     "shopid": "shop_id",

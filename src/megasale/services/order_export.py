@@ -18,28 +18,17 @@ from typing import Literal, TextIO
 
 import msgspec
 
+from megasale.domain.order_log import ORDER_LOG_COLUMNS
 from megasale.services.fulfilment_ports import FulfilmentStore, OrderLogRow
 
 __all__ = ["EXPORT_COLUMNS", "ExportFormat", "export_order_log", "pseudonym"]
 
 ExportFormat = Literal["csv", "jsonl"]
 
-EXPORT_COLUMNS = (
-    "order_id",
-    "created_at",
-    "buyer_id",
-    "shop_id",
-    "sku_id",
-    "quantity",
-    "amount_fen",
-    "subsidy_fen",
-    "ip",
-    "device_id",
-    "payment_id",
-    "address",
-    "pickup_store_id",
-    "picked_up_at",
-)
+#: what the platform has of the contract: no phone is captured at placement, and account age is
+#: left out of the export
+NOT_EXPORTED = frozenset({"phone", "buyer_registered_at"})
+EXPORT_COLUMNS = tuple(c for c in ORDER_LOG_COLUMNS if c not in NOT_EXPORTED)
 
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:

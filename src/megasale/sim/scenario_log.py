@@ -17,6 +17,7 @@ from typing import Final, overload
 import msgspec
 import numpy as np
 
+from megasale.domain.order_log import ORDER_LOG_COLUMNS
 from megasale.sim.scenario_addresses import AddressBook
 from megasale.sim.scenario_render import (
     fixed_decimal,
@@ -30,11 +31,7 @@ from megasale.sim.scenario_types import I64
 
 __all__ = ["ORDER_COLUMNS", "OrderColumns", "OrderLog", "OrderRow"]
 
-ORDER_COLUMNS: Final = (
-    "order_id", "created_at", "buyer_id", "shop_id", "sku_id", "quantity", "amount_fen",
-    "subsidy_fen", "ip", "device_id", "payment_id", "phone", "address", "pickup_store_id",
-    "picked_up_at", "buyer_registered_at",
-)  # fmt: skip
+ORDER_COLUMNS: Final = ORDER_LOG_COLUMNS
 """The brief's order-log columns, in file order."""
 
 
