@@ -43,7 +43,8 @@ class GroupCommitter:
         if self._task is not None:
             return
         self._wakeup = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="megasale-writer")
+        if not self.inline:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="megasale-writer")
         self._task = asyncio.create_task(self._run(), name="megasale-group-commit")
 
     async def stop(self) -> None:
