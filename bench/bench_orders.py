@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -126,6 +127,7 @@ def serving(
     log_path = db.with_suffix(".log")
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        _SERVERS[port] = server.pid
         try:
             deadline = time.monotonic() + 30
             while not _answers(port):
@@ -135,12 +137,41 @@ def serving(
                 time.sleep(0.2)
             yield port
         finally:
+            _SERVERS.pop(port, None)
             server.terminate()
             try:
                 server.wait(10)
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+_SERVERS: dict[int, int] = {}
+"""The pid of the server process serving on each port (while its ``serving`` block runs)."""
+
+
+def server_cpu_seconds(port: int) -> float:
+    """User + system CPU seconds so far of the server on ``port`` and all its descendants
+    (uvicorn's worker processes, the detection child), from /proc; 0.0 where /proc is missing."""
+    root = _SERVERS.get(port)
+    if root is None:
+        return 0.0
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
 
 
 def _answers(port: int) -> bool:
@@ -227,8 +258,16 @@ class Bench:
             connections=self.connections,
             timeout=self.timeout,
         )
+        cpu_before = server_cpu_seconds(self.port)
         result = run_load(spec, make, label=label)
+        cpu = server_cpu_seconds(self.port) - cpu_before
         print(format_result(result), flush=True)
+        if result.completed:
+            print(
+                f"{'':<12} server cpu {cpu / max(1e-9, result.elapsed_s):.2f} cores, "
+                f"{1e6 * cpu / result.completed:.0f} us per response",
+                flush=True,
+            )
         return result
 
 

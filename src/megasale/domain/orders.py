@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -135,14 +135,13 @@ class Order:
     status: OrderStatus = OrderStatus.PLACED
     #: when the buyer had the goods (collected at a store, or delivered): starts return windows
     received_at: datetime | None = None
+    #: the sums over the lines, worked out once (the order path reads them many times)
+    amount_fen: int = field(init=False, compare=False)
+    subsidy_fen: int = field(init=False, compare=False)
 
-    @property
-    def amount_fen(self) -> int:
-        return sum(line.amount_fen for line in self.lines)
-
-    @property
-    def subsidy_fen(self) -> int:
-        return sum(line.subsidy_fen for line in self.lines)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount_fen", sum(line.amount_fen for line in self.lines))
+        object.__setattr__(self, "subsidy_fen", sum(line.subsidy_fen for line in self.lines))
 
     @property
     def pay_fen(self) -> int:

@@ -13,7 +13,15 @@ from megasale.services.platform import Platform
 from megasale.services.ports import Account
 from megasale.web.problems import Unauthenticated
 
-__all__ = ["HttpRequest", "account_of", "client_ip", "device_id", "platform_of"]
+__all__ = [
+    "HttpRequest",
+    "account_of",
+    "authenticate",
+    "check_device_id",
+    "client_ip",
+    "device_id",
+    "platform_of",
+]
 
 MAX_DEVICE_ID = 128
 
@@ -26,13 +34,17 @@ def platform_of(request: HttpRequest) -> Platform:
 
 
 def account_of(request: HttpRequest) -> Account:
-    header = request.headers.get("authorization")
+    return authenticate(platform_of(request), request.headers.get("authorization"))
+
+
+def authenticate(platform: Platform, header: str | None) -> Account:
+    """The account whose bearer token is in ``header`` (the Authorization header's value)."""
     if header is None:
         raise Unauthenticated("send Authorization: Bearer <token>")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-    account = platform_of(request).accounts.authenticate(token.strip())
+    account = platform.accounts.authenticate(token.strip())
     if account is None:
         raise Unauthenticated("the bearer token is not valid")
     return account
@@ -68,7 +80,11 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def device_id(request: HttpRequest) -> str | None:
-    value = request.headers.get("x-device-id")
+    return check_device_id(request.headers.get("x-device-id"))
+
+
+def check_device_id(value: str | None) -> str | None:
+    """The X-Device-Id header's value, ``None`` when absent or empty."""
     if value is None or value == "":
         return None
     if len(value) > MAX_DEVICE_ID or not value.isprintable():

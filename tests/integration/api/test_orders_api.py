@@ -146,3 +146,8 @@ def test_the_openapi_document_is_served(api):
     doc = api.client.get("/schema/openapi.json").json()
     assert "/v1/orders" in doc["paths"]
     assert doc["info"]["title"] == "megasale"
+    place = doc["paths"]["/v1/orders"]["post"]
+    body = place["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["required"]) == {"promotion_id", "lines", "fulfilment"}
+    assert body["properties"]["lines"]["items"]["properties"]["quantity"]["type"] == "integer"
+    assert "201" in place["responses"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -182,12 +183,7 @@ def test_shipping_orders_read_back_with_their_address(store):
     seed(store)
     p = placement(1)
     shipped = Placement(
-        Order(
-            **{
-                **{f: getattr(p.order, f) for f in p.order.__slots__},
-                "fulfilment": Shipping("Addr 1"),
-            }
-        ),
+        replace(p.order, fulfilment=Shipping("Addr 1")),
         "k-ship",
         p.request_hash,
         render,
