@@ -36,7 +36,12 @@ class SqliteDatabase:
     """
 
     def __init__(
-        self, path: str | Path, *, busy_timeout_ms: int = 30_000, checkpoint_every_s: float = 0.5
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int = 30_000,
+        checkpoint_every_s: float = 0.5,
+        restart_frames: int = 4096,
     ) -> None:
         self.path = str(path)
         self._busy_timeout_ms = busy_timeout_ms
@@ -47,6 +52,9 @@ class SqliteDatabase:
         self._lock_file: IO[bytes] | None = None
         self._stop = threading.Event()
         self._checkpoint_every_s = checkpoint_every_s
+        #: WAL length (pages) past which the checkpointer makes the log start over
+        self.restart_frames = restart_frames
+        self.wal_restarts = 0
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = Path(self.path + ".write.lock").open("ab")  # noqa: SIM115
@@ -91,7 +99,20 @@ class SqliteDatabase:
 
     @contextmanager
     def write(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction: commits on success, rolls back on any exception.
+        """A write transaction: commits on success, rolls back on any exception."""
+        conn = conn or self.connection()
+        with self._exclusive():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold this file's writer lock: no write of this process or any other meanwhile.
 
         Writers queue on locks of their own before asking SQLite for the file's: SQLite's busy
         handler waits by sleeping in steps of up to 100 ms, which would stall the order writer
@@ -99,18 +120,11 @@ class SqliteDatabase:
         on a thread lock, processes on an ``flock`` of a file beside the database (the
         operating system wakes the next waiter). ``busy_timeout`` stays as the last resort.
         """
-        conn = conn or self.connection()
         with self._writer:
             if self._lock_file is not None:
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
+                yield
             finally:
                 if self._lock_file is not None:
                     fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
@@ -126,13 +140,28 @@ class SqliteDatabase:
             conn.execute("COMMIT")
 
     def _checkpoint_forever(self) -> None:
-        """Copy the WAL into the database beside the writers (PASSIVE: never blocks them)."""
+        """Copy the WAL into the database beside the writers, and keep the WAL from growing.
+
+        A PASSIVE checkpoint never blocks a writer, but under a steady stream of commits it
+        never catches up with the end of the log either, and SQLite starts the log over only
+        when a checkpoint has copied all of it: left alone, the WAL grew by about 4 KiB per
+        order all day (190 MB after 30,000 orders), and with it the cost of every page lookup.
+        So once the log is longer than ``restart_frames``, after a PASSIVE round has copied
+        most of it, this thread takes the writers' lock for a second round that copies only
+        what was appended meanwhile (a few milliseconds); the next write then starts the log
+        over from its beginning (unless a reader still reads an old snapshot from the log; then
+        a later round does it).
+        """
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             while not self._stop.wait(self._checkpoint_every_s):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    _busy, log, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if log >= self.restart_frames:
+                        with self._exclusive():
+                            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                        self.wal_restarts += 1
                 except sqlite3.Error:  # busy or closing: the next round tries again
                     continue
         finally:
