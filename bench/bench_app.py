@@ -86,15 +86,17 @@ async def call(app: ASGIApp, raw: bytes) -> int:
     return status
 
 
-async def run(app: ASGIApp, requests: list[bytes], concurrency: int, expect: int) -> float:
-    """CPU seconds to answer ``requests``, ``concurrency`` at a time."""
-    started = time.process_time()
+async def run(
+    app: ASGIApp, requests: list[bytes], concurrency: int, expect: int
+) -> tuple[float, float]:
+    """CPU seconds and wall seconds to answer ``requests``, ``concurrency`` at a time."""
+    started, wall = time.process_time(), time.perf_counter()
     for i in range(0, len(requests), concurrency):
         statuses = await asyncio.gather(*(call(app, r) for r in requests[i : i + concurrency]))
         wrong = [s for s in statuses if s != expect]
         if wrong:
             raise SystemExit(f"expected {expect}, got {wrong[:5]} (of {len(wrong)})")
-    return time.process_time() - started
+    return time.process_time() - started, time.perf_counter() - wall
 
 
 async def session(app: Any, args: argparse.Namespace, orders: OrderStream) -> None:
@@ -109,17 +111,18 @@ async def session(app: Any, args: argparse.Namespace, orders: OrderStream) -> No
     for round_no in range(args.rounds):
         make = orders.factory()
         batch = [make(i) for i in range(args.requests)]
-        noop_cpu = await run(app, [noop] * args.requests, args.concurrency, 200)
+        noop_cpu, _ = await run(app, [noop] * args.requests, args.concurrency, 200)
         if profile:
             profile.enable()
-        order_cpu = await run(app, batch, args.concurrency, 201)
+        order_cpu, order_wall = await run(app, batch, args.concurrency, 201)
         if profile:
             profile.disable()
         noop_us.append(1e6 * noop_cpu / args.requests)
         order_us.append(1e6 * order_cpu / args.requests)
         print(
             f"round {round_no + 1}: noop {noop_us[-1]:.1f} us, orders {order_us[-1]:.1f} us "
-            f"per request (ratio of CPU noop/orders {noop_us[-1] / order_us[-1]:.2f})",
+            f"per request (ratio of CPU noop/orders {noop_us[-1] / order_us[-1]:.2f}); "
+            f"orders {args.requests / order_wall:.0f}/s on the wall clock",
             flush=True,
         )
     print(

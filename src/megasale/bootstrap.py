@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import socket
 import sys
+import time
 from collections.abc import Awaitable, Callable
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -141,8 +146,18 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
     }
 
 
+#: A worker that dies sooner than this after it started is a configuration error, not a crash.
+WORKER_MIN_LIFE_S = 5.0
+#: How long a worker may take to shut down gracefully before it is killed.
+WORKER_STOP_S = 15.0
+#: The order writer, the event-log consumers and the event loop share one interpreter lock; a
+#: thread that waits for it after an SQLite call would wait up to the default 5 ms.
+SWITCH_INTERVAL_S = 0.0005
+
+
 def app_from_env() -> Litestar:
     """The app factory each worker process calls when ``serve --workers N`` runs several."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # each worker is a fresh interpreter
     proxies = [p for p in os.environ.get("MEGASALE_TRUSTED_PROXIES", "").split(",") if p]
     settings = Settings(
         db_path=Path(os.environ["MEGASALE_DB"]),
@@ -158,9 +173,7 @@ def serve(settings: Settings) -> None:
     """Run the HTTP server (uvicorn) until interrupted."""
     import uvicorn
 
-    # The order writer, the event-log consumers and the event loop share one interpreter lock;
-    # a thread that waits for it after an SQLite call would wait up to the default 5 ms.
-    sys.setswitchinterval(0.0005)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     options: dict[str, Any] = {
         "host": settings.host,
@@ -175,8 +188,91 @@ def serve(settings: Settings) -> None:
     }
     if settings.workers > 1:
         os.environ.update(settings_to_env(settings))
-        uvicorn.run(
-            "megasale.bootstrap:app_from_env", factory=True, workers=settings.workers, **options
-        )
+        _supervise(settings.workers, options)
     else:
         uvicorn.run(build_app(settings), **options)
+
+
+def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """A listening socket of its own for one worker, sharing the port with the others.
+
+    With ``SO_REUSEPORT`` the kernel spreads new connections over the workers' sockets by a
+    hash of the connection; with one socket shared by all (uvicorn's ``--workers``) whichever
+    worker wakes first takes the connection, and a load generator's 128 keep-alive
+    connections were seen split 90 to 38, so one worker saturated while the other idled.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _worker(options: dict[str, Any]) -> None:
+    """One server process of ``serve --workers N`` (a fresh interpreter: spawned)."""
+    import uvicorn
+
+    sock = _listening_socket(options["host"], options["port"], options["backlog"])
+    config = uvicorn.Config("megasale.bootstrap:app_from_env", factory=True, **options)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _supervise(workers: int, options: dict[str, Any]) -> None:
+    """Run ``workers`` server processes until SIGINT or SIGTERM; replace any that dies.
+
+    A worker that dies within its first seconds (the port is taken, the database cannot be
+    opened) stops the whole server instead of being restarted in a loop.
+    """
+    # fail here, before any worker starts, if the port is not ours to share
+    _listening_socket(options["host"], options["port"], options["backlog"]).close()
+    spawn = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def stop(_signal: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    started: dict[int, tuple[BaseProcess, float]] = {}
+
+    def start(slot: int) -> None:
+        process = spawn.Process(target=_worker, args=(options,), name=f"megasale-worker-{slot}")
+        process.start()
+        started[slot] = (process, time.monotonic())
+
+    try:
+        for slot in range(workers):
+            start(slot)
+        while not stopping:
+            time.sleep(0.2)
+            for slot, (process, since) in list(started.items()):
+                if process.is_alive() or stopping:
+                    continue
+                if time.monotonic() - since < WORKER_MIN_LIFE_S:
+                    raise SystemExit(
+                        f"server worker {slot} exited with status {process.exitcode} right "
+                        "after it started; see its error above"
+                    )
+                print(
+                    f"megasale: worker {slot} exited with status {process.exitcode}; "
+                    "starting another",
+                    file=sys.stderr,
+                )
+                start(slot)
+    finally:
+        for process, _ in started.values():
+            if process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn shuts the worker down gracefully
+        for process, _ in started.values():
+            process.join(WORKER_STOP_S)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
