@@ -106,6 +106,7 @@ def test_a_promotion_not_yet_open_refuses_orders(api):
     ("mutate", "field"),
     [
         (lambda b: b["lines"][0].update(quantity="two"), "lines[0].quantity"),
+        (lambda b: b["lines"][0].update(quantity="1"), "lines[0].quantity"),  # strict: no coercion
         (lambda b: b["lines"][0].update(quantity=0), "lines[0].quantity"),
         (lambda b: b.update(lines=[]), "lines"),
         (lambda b: b["fulfilment"].update(kind="drone"), "fulfilment"),
