@@ -12,7 +12,8 @@ buyers, 5,000 shops; 4% status changes, a third of them cancellations, the rest 
 brushing flags and rulings) are encoded up front, then folded by a fresh
 :class:`~megasale.live.aggregator.SaleFigures` per run. It prints the median events/s over
 ``--repeats`` runs, and the baseline measured in the same run: decoding the same payloads with
-msgspec and nothing else (the floor any consumer of this log pays). Target: 200k events/s.
+msgspec and nothing else (the floor any consumer of this log pays). Target: 200k events/s on
+the wall clock; the aim is 300k per CPU-second, so that a shared machine still gives 200k.
 
 (b) ``latency``: a real ``megasale serve`` on a fresh seeded database, orders placed over HTTP
 by the open-loop generator (``loadgen.py``, the ``bench_orders.py`` order stream) and one
@@ -194,8 +195,10 @@ def bench_fold(n: int, repeats: int) -> None:
     print(
         f"(a) fold, median of {repeats}: {fold:,.0f} events/s wall, {cpu_rate:,.0f} per "
         f"CPU-second (target 200,000: {'met' if fold >= 200_000 else 'NOT met'} on the wall "
-        f"clock); decode-only baseline {base:,.0f} events/s; fold/decode ratio {fold / base:.2f}; "
-        f"load average {os.getloadavg()[0]:.1f} (the machine is shared)"
+        f"clock; aim 300,000 per CPU-second, so that a shared machine still gives 200,000: "
+        f"{'met' if cpu_rate >= 300_000 else 'NOT met'}); decode-only baseline {base:,.0f} "
+        f"events/s; fold/decode ratio {fold / base:.2f}; load average "
+        f"{os.getloadavg()[0]:.1f} (the machine is shared)"
     )
 
 

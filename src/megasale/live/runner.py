@@ -3,9 +3,10 @@
 Exactly once by rebuilding: the figures live in memory only and every process folds the log from
 seq 0 when it starts, then follows it. A crash at any point loses nothing that the log does not
 hold, and there is no snapshot-plus-checkpoint pair that could disagree. Folding measured about
-155k-210k events a second on the shared 2-core machine (``bench/bench_live.py``), so a
-promotion day's 400k orders rebuild in two to three seconds; each API worker process keeps its
-own copy, all read-only over the log.
+220k-270k events per CPU-second on the shared 2-core machine (``bench/bench_live.py``; 95k-210k
+a second on the wall clock, as busy as that machine was), so a promotion day's 400k orders
+rebuild in two to four seconds; each API worker process keeps its own copy, all read-only over
+the log.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.live.live_events import T0, Log
@@ -318,3 +319,33 @@ def test_a_shop_that_earns_a_badge_between_batches_counts_from_then_on():
     badged.add("shop-01")
     f.fold_all(log.events[1:])
     assert f.badged_fen == 700
+
+
+def test_an_event_that_fails_to_fold_is_passed_over_and_the_rest_still_counts():
+    log = Log()
+    log.placed("o-1", 100, shop="shop-01")
+    log.placed("o-2", 200, shop="shop-broken")  # the trust program fails on this shop
+    log.placed("o-3", 400, shop="shop-01")
+
+    def has_badge(shop: str) -> bool:
+        if shop == "shop-broken":
+            raise RuntimeError("trust program unavailable")
+        return False
+
+    f = figures(has_badge=has_badge)
+    with pytest.raises(RuntimeError):
+        f.fold_all(log.events)
+    assert f.last_seq == 2  # the runner reads on after the event that failed, not before it
+    f.fold_all(log.events[f.last_seq :])
+    assert (f.orders, f.gross_fen, f.last_seq) == (3, 700, 3)
+    f.fold_all(log.events)  # and a replay still counts each order once
+    assert (f.orders, f.gross_fen, f.duplicates_ignored) == (3, 700, 3)
+
+
+def test_a_status_change_for_an_order_this_log_never_placed_changes_no_figure():
+    log = Log()
+    log.placed("o-1", 100)
+    log.status("o-404", "cancelled", 500, refund=500, subsidy_back=50)
+    f = figures()
+    assert f.fold_all(log.events) == 2
+    assert (f.gross_fen, f.net_fen, f.cancelled_orders, f.subsidy_spent_fen) == (100, 100, 0, 0)
