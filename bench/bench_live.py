@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python bench/bench_live.py                 # both parts, about a minute
     .venv/bin/python bench/bench_live.py --part fold     # (a) only
     .venv/bin/python bench/bench_live.py --part latency --rate 5000 --duration 10
+    .venv/bin/python bench/bench_live.py --part latency --workers 2   # megasale serve --workers 2
 
 (a) ``fold``: 1M synthetic events over 24 h in commit order (95% ``order.placed`` with one
 or two lines, pickup in one of 2,300 partner stores or shipping to one of 300 cities, 400k
@@ -299,7 +300,9 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
 
 
-def bench_latency(rate: float, base_rate: float, duration: float, connections: int) -> None:
+def bench_latency(
+    rate: float, base_rate: float, duration: float, connections: int, workers: int | None = None
+) -> None:
     megasale = Path(sys.executable).parent / "megasale"
     with tempfile.TemporaryDirectory(prefix="megasale-bench-live-") as tmp:
         seeded = seed(
@@ -313,7 +316,7 @@ def bench_latency(rate: float, base_rate: float, duration: float, connections: i
             budget_fen=10**12,
             limit_per_buyer=10,
         )
-        with serving(megasale, seeded.db, None) as port:
+        with serving(megasale, seeded.db, workers) as port:
             reader = StreamReader(port, seeded.operator_token)
             reader.start()
             orders = OrderStream(seeded)
@@ -375,11 +378,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-rate", type=float, default=50.0)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=128)
+    parser.add_argument("--workers", type=int, help="megasale serve --workers (latency part)")
     args = parser.parse_args(argv)
     if args.part in ("fold", "both"):
         bench_fold(args.events, args.repeats)
     if args.part in ("latency", "both"):
-        bench_latency(args.rate, args.base_rate, args.duration, args.connections)
+        bench_latency(args.rate, args.base_rate, args.duration, args.connections, args.workers)
     return 0
 
 
