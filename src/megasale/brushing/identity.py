@@ -15,13 +15,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from megasale.brushing.behaviour import BuyerBehaviour, buyer_behaviour
 from megasale.brushing.evidence import ring_evidence
 from megasale.brushing.frame import MISSING, OrderTable, distinct
-from megasale.brushing.rings import Ring, RingKind
+from megasale.brushing.rings import Ring, RingKind, linked_groups
 
 __all__ = ["DEFAULT_STRONG_SHARERS", "LINK_VIEWS", "SharedIdentifierDetector"]
 
@@ -128,9 +126,12 @@ class SharedIdentifierDetector:
             if codes is None or table.n_orders == 0:
                 continue
             rows = codes != MISSING
+            n_values = int(codes.max()) + 1
+            # A value on one row has one buyer and links nobody: its rows are left out of the
+            # sort of (value, buyer) pairs, which is most of this loop's time.
+            rows &= np.bincount(codes[rows], minlength=n_values)[np.maximum(codes, 0)] >= 2
             key = distinct(codes[rows].astype(np.int64) * n_buyers + table.buyer[rows])
             value, buyer = key // n_buyers, key % n_buyers
-            n_values = int(codes.max()) + 1
             sharers = np.bincount(value, minlength=n_values)
             total = np.bincount(value, weights=suspicion[buyer], minlength=n_values)
             mean = total / np.maximum(sharers, 1)
@@ -168,8 +169,7 @@ class SharedIdentifierDetector:
         used, b = np.unique(b, return_inverse=True)
         n_nodes = table.n_buyers + used.size
         b = b + table.n_buyers
-        graph = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n_nodes, n_nodes))
-        _, labels = connected_components(graph, directed=False)
+        labels = linked_groups(n_nodes, a, b)
         n_buyers = table.n_buyers
         linked = np.zeros(n_buyers, dtype=bool)
         linked[a] = True
@@ -187,16 +187,20 @@ class SharedIdentifierDetector:
             np.flatnonzero(np.diff(buyer_label[candidates][by_label])) + 1,
         )
         judge = table.picked_up is not None or table.registered is not None
-        order_rows = np.argsort(table.buyer)  # each ring's rows are sorted below
-        starts = np.r_[0, np.cumsum(np.bincount(table.buyer, minlength=n_buyers))]
+        # The rows of every group at once, by group then row: no sort of the whole log.
+        group_of = np.full(n_buyers, -1, dtype=np.int64)
+        for index, group in enumerate(groups):
+            group_of[group] = index
+        row_group = group_of[table.buyer]
+        in_group = np.flatnonzero(row_group >= 0)
+        by_group = in_group[np.argsort(row_group[in_group], kind="stable")]
+        bounds = np.searchsorted(row_group[by_group], np.arange(len(groups) + 1))
         rings = []
-        for group in groups:
+        for index, group in enumerate(groups):
             members = np.sort(group).astype(np.int32)
             if judge and self.suspicion_[members].mean() < self.ring_suspicion:
                 continue
-            orders = np.sort(
-                np.concatenate([order_rows[starts[m] : starts[m + 1]] for m in members])
-            )
+            orders = by_group[bounds[index] : bounds[index + 1]]
             rings.append(self._ring(table, members, orders, strongly_linked))
         rings.sort(key=lambda ring: -ring.score)
         return rings

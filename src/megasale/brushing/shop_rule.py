@@ -25,6 +25,7 @@ from megasale.brushing.frame import (
     TimeArray,
     by_shop_and_time,
     distinct,
+    sort_integers,
 )
 
 __all__ = ["HOUR_US", "brushing_orders", "shop_brushing", "sort_ids", "suspicious_buyers"]
@@ -121,15 +122,17 @@ def _covered(
 
 
 def _by_shop_buyer_position(s: Codes, b: Codes) -> IntArray:
-    """``np.lexsort((np.arange(n), b, s))``: one unstable sort of packed keys when they fit
-    in 63 bits (the position breaks ties, so the result is the same), else the lexsort."""
+    """``np.lexsort((np.arange(n), b, s))``: one plain sort of packed keys when they fit in
+    63 bits (the position, in the low bits, breaks ties and is read back from them), else
+    the lexsort."""
     n = s.shape[0]
     n_buyers = int(b.max()) + 1
     position_bits = max(n - 1, 1).bit_length()
     fits = (int(s.max()) + 1) * n_buyers < 1 << (63 - position_bits)
     if fits and int(b.min()) >= 0 and int(s.min()) >= 0:
         key = (s.astype(np.int64) * n_buyers + b) << position_bits | np.arange(n)
-        return np.argsort(key)
+        position: IntArray = sort_integers(key) & ((1 << position_bits) - 1)
+        return position
     return np.lexsort((np.arange(n), b, s))
 
 

@@ -90,41 +90,45 @@ def join_waves(
     """
     margin = int(margin_minutes * _MINUTE_US)
     gap = int(gap_minutes * _MINUTE_US)
-    found: list[npt.NDArray[np.int64]] = []
-    keys: list[npt.NDArray[np.int64]] = []
-    pure: list[npt.NDArray[np.bool_]] = []
-    wave_key = 0
-    ring_shops = table.shop[orders]
-    for shop in distinct(ring_shops).tolist():
-        times = np.sort(table.created[orders[ring_shops == shop]])
-        # The shop's waves at once: bounds by one binary search, rows by concatenated ranges.
-        cuts = np.flatnonzero(np.diff(times) > gap) + 1
-        bounds = np.concatenate(([0], cuts, [times.size]))
-        starts, ends = times[bounds[:-1]], times[bounds[1:] - 1]
-        sizes = np.diff(bounds)
+    if orders.size == 0:
+        return members, orders
+    # Every wave of every shop at once: the ring's orders by shop then time, cut where the
+    # shop changes or a gap is longer than ``gap``.
+    ring_shops = table.shop[orders].astype(np.int64)
+    ring_times = table.created[orders]
+    by_shop = np.lexsort((ring_times, ring_shops))
+    shops, times = ring_shops[by_shop], ring_times[by_shop]
+    cut = np.ones(times.size, dtype=bool)
+    cut[1:] = (shops[1:] != shops[:-1]) | (np.diff(times) > gap)
+    bounds = np.append(np.flatnonzero(cut), times.size)
+    wave_shop = shops[bounds[:-1]]
+    starts, ends = times[bounds[:-1]], times[bounds[1:] - 1]
+    sizes = np.diff(bounds)
+    # Each wave's window in its shop's slice of the index, one binary search per shop.
+    lo = np.empty(sizes.size, dtype=np.int64)
+    hi = np.empty(sizes.size, dtype=np.int64)
+    shop_cuts = np.append(np.flatnonzero(np.r_[True, wave_shop[1:] != wave_shop[:-1]]), sizes.size)
+    for a, b in zip(shop_cuts[:-1].tolist(), shop_cuts[1:].tolist(), strict=True):
+        shop = int(wave_shop[a])
         first, last = int(index.bounds[shop]), int(index.bounds[shop + 1])
         segment = index.times[first:last]
-        lo = np.searchsorted(segment, starts - margin) + first
-        hi = np.searchsorted(segment, ends + margin + 1) + first
-        # Only the joinable rows of each window are read; its size counts every row.
-        joinable_lo, joinable_hi = np.searchsorted(joinable, lo), np.searchsorted(joinable, hi)
-        counts = joinable_hi - joinable_lo
-        found.append(index.rows[joinable[_ranges(joinable_lo, counts)]])
-        keys.append(np.repeat(np.arange(wave_key, wave_key + counts.size), counts))
-        pure.append(np.repeat(sizes >= purity * (hi - lo), counts))
-        wave_key += counts.size
-    rows = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        lo[a:b] = np.searchsorted(segment, starts[a:b] - margin) + first
+        hi[a:b] = np.searchsorted(segment, ends[a:b] + margin + 1) + first
+    # Only the joinable rows of each window are read; its size counts every row.
+    joinable_lo, joinable_hi = np.searchsorted(joinable, lo), np.searchsorted(joinable, hi)
+    counts = joinable_hi - joinable_lo
+    rows = index.rows[joinable[_ranges(joinable_lo, counts)]]
     if rows.size == 0:
         return members, orders
+    wave = np.repeat(np.arange(counts.size), counts)
     buyer = table.buyer[rows].astype(np.int64)
     # Count per buyer of these rows only: arrays over every buyer of the log cost more than
     # the waves themselves when a ring is small.
     joiners, local = np.unique(buyer, return_inverse=True)
-    joined = np.bincount(
-        distinct(local * wave_key + np.concatenate(keys)) // wave_key, minlength=joiners.size
-    )
+    n_waves = counts.size
+    joined = np.bincount(distinct(local * n_waves + wave) // n_waves, minlength=joiners.size)
     in_pure = np.zeros(joiners.size, dtype=bool)
-    in_pure[local[np.concatenate(pure)]] = True
+    in_pure[local[np.repeat(sizes >= purity * (hi - lo), counts)]] = True
     keep = ((joined >= 2) | in_pure)[local]
     if not keep.any():
         return members, orders

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.unit.brushing.brushing_logs import at, honest
 
 from megasale.brushing.baselines import FraudarPeeling, PerIpRule
@@ -231,3 +233,21 @@ def test_fit_returns_the_estimator_with_learned_state(
     made = estimator()
     assert made.fit(make_table(background())) is made
     assert any(name.endswith("_") for name in vars(made))
+
+
+@settings(deadline=None)  # a loaded machine; the first example imports scipy's graphs
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
+def test_linked_groups_are_the_connected_components_numbered_as_scipy_numbers_them(
+    edges: list[tuple[int, int]],
+) -> None:
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from megasale.brushing.rings import linked_groups
+
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    graph = coo_matrix((np.ones(left.size), (left, right)), shape=(30, 30))
+    _, expected = connected_components(graph, directed=False)
+    assert linked_groups(30, left, right).tolist() == expected.tolist()

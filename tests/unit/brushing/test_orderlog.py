@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from megasale.brushing.frame import MISSING, Names, by_shop_and_time
@@ -263,3 +263,126 @@ def test_a_hash_collision_between_buyers_is_caught_and_they_stay_apart(
     table = read_order_log(path)
     assert table.buyer_names[table.buyer].tolist() == ["z", "y", "z", "x"]
     assert table.n_buyers == 3
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=40), st.integers(0, 3))
+def test_codes_are_the_ranks_of_the_hashes_with_their_first_rows(
+    values: list[int], shared_high_bits: int
+) -> None:
+    import megasale.brushing.orderlog as orderlog
+
+    hashes = np.array(values, dtype=np.uint64)
+    if shared_high_bits:
+        # Distinct hashes with equal high bits: the packed sort alone would misorder them.
+        hashes = (hashes % np.uint64(shared_high_bits * 7 + 1)) | np.uint64(0xABC << 50)
+    codes, first = orderlog._hash_ranks(hashes)
+    _, expected_first, expected_codes = np.unique(hashes, return_index=True, return_inverse=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert first.tolist() == expected_first.tolist()
+
+
+def _times(values: list[str | None]) -> list[int | None]:
+    import megasale.brushing.orderlog as orderlog
+
+    frame = pl.DataFrame({"t": values}, schema={"t": pl.String})
+    return frame.select(orderlog._aware_time("t"))["t"].to_list()
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 9999),
+            st.integers(0, 13),
+            st.integers(0, 32),
+            st.integers(0, 25),
+            st.integers(0, 61),
+            st.integers(0, 61),
+            st.integers(0, 999),
+            st.sampled_from("+-"),
+            st.integers(0, 25),
+            st.integers(0, 61),
+        ),
+        max_size=20,
+    )
+)
+def test_usual_times_are_read_as_polars_reads_them_and_the_rest_is_left_to_it(
+    parts: list[tuple[int, int, int, int, int, int, int, str, int, int]],
+) -> None:
+    import megasale.brushing.orderlog as orderlog
+
+    texts = [
+        f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.{ms:03d}{sign}{oh:02d}:{om:02d}"
+        for y, mo, d, h, mi, s, ms, sign, oh, om in parts
+    ]
+    texts += ["2026-11-10T20:00:00.000+0800", "2026-11-10 20:00:00.000+08:00", ""]
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    chars = frame.select(orderlog._layout_bytes("t"))["t"].to_numpy()
+    values, valid = orderlog._fixed_width_times(chars)
+    expected = _times(texts)
+    for value, ok, want in zip(values.tolist(), valid.tolist(), expected, strict=True):
+        if ok:
+            assert value == want  # never a time polars would refuse or read otherwise
+    for (y, *_, s, _ms, _sign, oh, om), ok, want in zip(parts, valid, expected, strict=False):
+        if want is not None and y >= 1 and s <= 59 and oh <= 23 and om <= 59:
+            assert ok  # every real time in the usual spelling takes the fast path
+    assert valid[-3:].tolist() == [False, False, False]
+
+
+def test_times_polars_reads_but_the_fast_path_refuses_are_still_read(tmp_path: Path) -> None:
+    spellings = [
+        "2026-11-10T20:00:00.000+08:00",
+        "2026-11-10T20:00:00.000+0800",
+        "2026-11-10T20:00:00.123456+08:00",
+        "2026-11-10T20:00:00Z",
+        "2024-02-29T23:59:59.999-05:30",
+    ]
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n"
+        + "".join(f"o{i},{t},b,s\n" for i, t in enumerate(spellings)),
+    )
+    table = read_order_log(path)
+    expected = _times(spellings)
+    expected[3] = _times(["2026-11-10T20:00:00+00:00"])[0]
+    assert table.created.tolist() == expected
+    assert table.created[1] == table.created[0] == table.created[2] - 123_456
+
+
+def test_a_day_that_does_not_exist_in_the_usual_spelling_names_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.csv",
+        "order_id,created_at,buyer_id,shop_id\n"
+        "o1,2026-02-28T10:00:00.000+08:00,b,s\n"
+        "o2,2026-02-29T10:00:00.000+08:00,b,s\n",
+    )
+    with pytest.raises(OrderLogError, match=r"line 3, column created_at: not a time"):
+        read_order_log(path)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint64])
+@pytest.mark.parametrize("size", [0, 5, 70_000])
+def test_large_integer_arrays_sort_as_numpy_sorts_them(dtype: type, size: int) -> None:
+    from megasale.brushing.frame import distinct, sort_integers
+
+    values = np.random.default_rng(size).integers(0, 1_000, size).astype(dtype)
+    assert sort_integers(values).tolist() == np.sort(values).tolist()
+    assert distinct(values).tolist() == np.unique(values).tolist()
+
+
+def test_small_pages_switch_numpy_huge_pages_off_until_the_last_block_ends() -> None:
+    from megasale.brushing.frame import small_pages
+
+    switch = np._core.multiarray._set_madvise_hugepage
+    before = switch(True)
+    try:
+        with small_pages():
+            with small_pages():
+                assert switch(False) is False
+            assert switch(False) is False
+        assert switch(True) is True
+    finally:
+        switch(before)
