@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from megasale.brushing import log_times
 from megasale.brushing.frame import MISSING, Names, by_shop_and_time
 from megasale.brushing.orderlog import OrderLogError, read_order_log, table_from_frames
 
@@ -283,10 +284,8 @@ def test_codes_are_the_ranks_of_the_hashes_with_their_first_rows(
 
 
 def _times(values: list[str | None]) -> list[int | None]:
-    import megasale.brushing.orderlog as orderlog
-
     frame = pl.DataFrame({"t": values}, schema={"t": pl.String})
-    return frame.select(orderlog._aware_time("t"))["t"].to_list()
+    return frame.select(log_times.aware_time("t"))["t"].to_list()
 
 
 @settings(deadline=None)
@@ -310,16 +309,14 @@ def _times(values: list[str | None]) -> list[int | None]:
 def test_usual_times_are_read_as_polars_reads_them_and_the_rest_is_left_to_it(
     parts: list[tuple[int, int, int, int, int, int, int, str, int, int]],
 ) -> None:
-    import megasale.brushing.orderlog as orderlog
-
     texts = [
         f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.{ms:03d}{sign}{oh:02d}:{om:02d}"
         for y, mo, d, h, mi, s, ms, sign, oh, om in parts
     ]
     texts += ["2026-11-10T20:00:00.000+0800", "2026-11-10 20:00:00.000+08:00", ""]
     frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
-    chars = frame.select(orderlog._layout_bytes("t"))["t"].to_numpy()
-    values, valid = orderlog._fixed_width_times(chars)
+    chars = frame.select(log_times.layout_bytes("t"))["t"].to_numpy()
+    values, valid = log_times.fixed_width_times(chars)
     expected = _times(texts)
     for value, ok, want in zip(values.tolist(), valid.tolist(), expected, strict=True):
         if ok:
