@@ -81,9 +81,8 @@ CREATE TABLE IF NOT EXISTS orders (
     placed_at       INTEGER NOT NULL,
     idempotency_key TEXT NOT NULL,
     status_at       INTEGER,             -- when the status last changed
-    released_at     INTEGER,
-    received_at     INTEGER,             -- when the buyer had the goods (collected or delivered)             -- when stock, subsidy and limit were given back (once)
-    UNIQUE (buyer_id, idempotency_key)
+    released_at     INTEGER,             -- when stock, subsidy and limit were given back (once)
+    received_at     INTEGER              -- when the buyer had the goods (collected or delivered)
 );
 -- A buyer's orders are found through the unique (buyer_id, idempotency_key) index: a buyer has
 -- few orders, and each index written per order is another page in every commit.
