@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -67,18 +68,26 @@ def _lookup(
     join order: one primary-key probe per key. (A row-value ``IN (VALUES ...)`` can make the
     planner scan the whole table, which grows all day.)
     """
+    rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(keys, _CHUNK):
+        sql = _lookup_sql(table, key_columns, value_columns, len(chunk))
+        rows.extend(conn.execute(sql, [v for key in chunk for v in key]).fetchall())
+    return rows
+
+
+@lru_cache(maxsize=4096)
+def _lookup_sql(
+    table: str, key_columns: tuple[str, ...], value_columns: tuple[str, ...], count: int
+) -> str:
+    """The statement of :func:`_lookup` for ``count`` keys (built once per shape)."""
     names = ", ".join(f"k{i}" for i in range(len(key_columns)))
     on = " AND ".join(f"t.{col} = k.k{i}" for i, col in enumerate(key_columns))
     select = ", ".join(f"t.{col}" for col in (*key_columns, *value_columns))
     one = "(" + ",".join("?" * len(key_columns)) + ")"
-    rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(keys, _CHUNK):
-        sql = (
-            f"WITH k({names}) AS (VALUES {','.join([one] * len(chunk))}) "
-            f"SELECT {select} FROM k CROSS JOIN {table} t ON {on}"
-        )
-        rows.extend(conn.execute(sql, [v for key in chunk for v in key]).fetchall())
-    return rows
+    return (
+        f"WITH k({names}) AS (VALUES {','.join([one] * count)}) "
+        f"SELECT {select} FROM k CROSS JOIN {table} t ON {on}"
+    )
 
 
 def _guarded(conn: sqlite3.Connection, sql: str, params: list[tuple[object, ...]]) -> None:
