@@ -11,25 +11,72 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import msgspec
 
 from megasale.brushing.streaming import FoundRing, StreamedOrder, StreamingDetector
-from megasale.services.order_events import (
-    ORDER_PLACED,
-    ORDER_STATUS_CHANGED,
-    decode_order_placed,
-    decode_status_changed,
-)
+from megasale.services.order_events import ORDER_PLACED, ORDER_STATUS_CHANGED
 from megasale.services.ports import Event, EventLog
 
 __all__ = ["FlagRing", "StreamRunner", "micros"]
 
 _log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _Line(msgspec.Struct, frozen=True, gc=False):
+    """An ``order.placed`` line as detection reads it: what it leaves out is skipped."""
+
+    sku_id: str
+    quantity: int
+    amount_fen: int
+    subsidy_fen: int
+
+
+class _Placed(msgspec.Struct, frozen=True, gc=False):
+    """:class:`~megasale.services.order_events.OrderPlaced`, the fields detection reads."""
+
+    order_id: str
+    buyer_id: str
+    shop_id: str
+    placed_at: datetime
+    pickup_store_id: str | None
+    ship_address: str | None
+    ip: str
+    device_id: str | None
+    payment_id: str | None
+    lines: list[_Line]
+
+
+class _Changed(msgspec.Struct, frozen=True, gc=False):
+    """:class:`~megasale.services.order_events.OrderStatusChanged`, the fields read here."""
+
+    order_id: str
+    status: str
+    at: datetime
+
+
+_placed = msgspec.json.Decoder(_Placed)
+_changed = msgspec.json.Decoder(_Changed)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (if it was on, it is on again after)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def micros(at: datetime) -> int:
@@ -90,51 +137,66 @@ class StreamRunner:
         self._task: asyncio.Task[None] | None = None
 
     def fold(self, events: Sequence[Event]) -> None:
-        """Take a batch of events into the detector."""
-        placed = {e.seq: decode_order_placed(e.payload) for e in events if e.kind == ORDER_PLACED}
-        unknown = list({p.buyer_id for p in placed.values() if p.buyer_id not in self._opened})
+        """Take a batch of events into the detector.
+
+        The cyclic garbage collector is paused while a batch is folded: folding allocates
+        several objects per event, none of them in a cycle, and the collector's rounds over
+        the detector's ever-growing state cost about a quarter of the fold. Reference counting
+        frees everything as usual, and the collector runs again when the batch is in.
+
+        Payloads are decoded into structs holding only what detection reads, with the times
+        parsed by the decoder (``msgspec``, in C) and left out of the garbage collector's
+        rounds.
+        """
+        with _collector_paused():
+            self._fold(events)
+
+    def _fold(self, events: Sequence[Event]) -> None:
+        decode = _placed.decode
+        orders = [decode(e.payload) for e in events if e.kind == ORDER_PLACED]
+        changed = [e.payload for e in events if e.kind == ORDER_STATUS_CHANGED]
+        opened = self._opened
+        unknown = list({p.buyer_id for p in orders if p.buyer_id not in opened})
         if unknown:
-            opened = self.opened_at(unknown)
+            found = self.opened_at(unknown)
             for buyer in unknown:
-                self._opened[buyer] = micros(opened[buyer]) if buyer in opened else -1
+                opened[buyer] = micros(found[buyer]) if buyer in found else -1
         lines: list[StreamedOrder] = []
-        pickups: list[tuple[str, int]] = []
-        for event in events:
-            if event.kind == ORDER_PLACED:
-                p = placed[event.seq]
-                at = micros(datetime.fromisoformat(p.placed_at))
-                registered = self._opened.get(p.buyer_id, -1)
-                several = len(p.lines) > 1
-                if several:
-                    self._lines[p.order_id] = [f"{p.order_id}#{line.sku_id}" for line in p.lines]
-                for line in p.lines:
-                    lines.append(
-                        StreamedOrder(
-                            f"{p.order_id}#{line.sku_id}" if several else p.order_id,
-                            at,
-                            p.buyer_id,
-                            p.shop_id,
-                            line.sku_id,
-                            line.quantity,
-                            line.amount_fen,
-                            line.subsidy_fen,
-                            p.ip,
-                            p.device_id,
-                            p.payment_id,
-                            None,
-                            p.ship_address,
-                            p.pickup_store_id,
-                            registered,
-                        )
+        append = lines.append
+        for p in orders:
+            at = (p.placed_at - _EPOCH) // _MICROSECOND
+            registered = opened.get(p.buyer_id, -1)
+            if len(p.lines) > 1:
+                ids = self._lines[p.order_id] = [f"{p.order_id}#{x.sku_id}" for x in p.lines]
+            else:
+                ids = [p.order_id]
+            for line_id, line in zip(ids, p.lines, strict=True):
+                append(
+                    StreamedOrder(
+                        line_id,
+                        at,
+                        p.buyer_id,
+                        p.shop_id,
+                        line.sku_id,
+                        line.quantity,
+                        line.amount_fen,
+                        line.subsidy_fen,
+                        p.ip,
+                        p.device_id,
+                        p.payment_id,
+                        None,
+                        p.ship_address,
+                        p.pickup_store_id,
+                        registered,
                     )
-            elif event.kind == ORDER_STATUS_CHANGED:
-                change = decode_status_changed(event.payload)
-                if change.status == "collected":
-                    pickups.append((change.order_id, micros(datetime.fromisoformat(change.at))))
+                )
         self.detector.add_many(lines)
-        for order_id, at in pickups:
-            for line_id in self._lines.get(order_id, (order_id,)):
-                self.detector.picked_up(line_id, at)
+        for payload in changed:
+            change = _changed.decode(payload)
+            if change.status == "collected":
+                at = (change.at - _EPOCH) // _MICROSECOND
+                for line_id in self._lines.get(change.order_id, (change.order_id,)):
+                    self.detector.picked_up(line_id, at)
         if events:
             self.last_seq = events[-1].seq
 

@@ -1,14 +1,22 @@
-"""Detection during the sale: every order kept in columns, rings re-found as orders arrive.
+"""Detection during the sale: every order kept, rings re-found where new orders touched.
 
 Most buyers of a promotion day place one order and share nothing with anyone, and no ring is
 made of such buyers. So the streaming detector keeps every order but runs the batch
 :class:`~megasale.brushing.detect.BrushingDetector` only over the orders of *candidate* buyers:
-those with two orders or more, and those who share a payment instrument, a device or device
-family, a phone or phone block, or a building with another buyer. Those are exactly the buyers
-the batch detectors can link; the rest would be discarded by them anyway. A buyer becomes a
-candidate the moment the order or pickup arrives that could make it one, and a detection pass
-runs whenever candidate orders changed, so a ring is found on the first pass after the order
-(or the pickup) that makes it detectable.
+those with two orders or more in one shop, and those who share a payment instrument, a device
+or device family, a phone or phone block, or a building with another buyer. Those are exactly
+the buyers the batch detectors can link; the rest would be discarded by them anyway.
+
+Candidates are kept in groups (:class:`~megasale.brushing.stream_components.BuyerGroups`)
+joined by what can put two buyers in one ring: an identifier value that may link its holders
+(the views above and the subnet; a value shared by a few honest buyers does not, until one of
+them collects quickly or has a young account) and a shared lockstep cell (the same shop in the
+same wave, for buyers with three orders and a quick pickup). A detection pass runs whenever a
+candidate placed or collected an order or became a candidate, and reads only the groups
+holding such a buyer, with the other candidate orders of the shops where one of them buys
+heavily (the shop-side rule weighs a shop's orders together). A ring is found on the first
+pass after the order (or the pickup) that makes it detectable, and a group nothing touched
+keeps what earlier passes reported.
 
 Rings keep their id from pass to pass: a ring found again (sharing orders with a ring already
 reported) is reported under the old id with its new orders.
@@ -19,68 +27,21 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple
-
-import polars as pl
+from typing import Any
 
 from megasale.brushing.detect import BrushingDetector
-from megasale.brushing.frame import MISSING, OrderTable
-from megasale.brushing.orderlog import table_from_frames
-from megasale.brushing.views import building_expr, device_family_expr, phone_block_expr
+from megasale.brushing.frame import MISSING
+from megasale.brushing.identity import DEFAULT_STRONG_SHARERS
+from megasale.brushing.stream_components import BuyerGroups
+from megasale.brushing.stream_rings import FoundRing, RingLedger
+from megasale.brushing.stream_table import (
+    OrderColumns,
+    StreamedOrder,
+    derived_views,
+    order_table,
+)
 
 __all__ = ["FoundRing", "StreamedOrder", "StreamingDetector"]
-
-_TEXT = (
-    "order_id",
-    "buyer_id",
-    "shop_id",
-    "sku_id",
-    "ip",
-    "device_id",
-    "payment_id",
-    "phone",
-    "address",
-    "pickup_store_id",
-)
-_NUMBERS = ("created_at", "quantity", "amount_fen", "subsidy_fen", "buyer_registered_at")
-
-
-class StreamedOrder(NamedTuple):
-    """One order line as the event log tells it. Times are microseconds since the epoch.
-
-    A named tuple rather than a frozen dataclass: the stream builds one per order, and a
-    frozen dataclass costs several times more to construct.
-    """
-
-    order_id: str
-    created_at: int
-    buyer_id: str
-    shop_id: str
-    sku_id: str | None = None
-    quantity: int = 1
-    amount_fen: int = 0
-    subsidy_fen: int = 0
-    ip: str | None = None
-    device_id: str | None = None
-    payment_id: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    pickup_store_id: str | None = None
-    buyer_registered_at: int = MISSING
-
-
-@dataclass(frozen=True, slots=True)
-class FoundRing:
-    """A ring to report: ``new_order_ids`` are the orders not reported under this id before."""
-
-    ring_id: str
-    kind: str
-    score: float
-    order_ids: tuple[str, ...]
-    new_order_ids: tuple[str, ...]
-    buyer_ids: tuple[str, ...]
-    evidence: bytes
 
 
 class StreamingDetector:
@@ -104,15 +65,22 @@ class StreamingDetector:
         Orders followed, and orders of candidate buyers.
     passes_ : int
         Detection passes run.
+    pass_orders_ : list of int
+        Per pass, the orders it read.
 
     Examples
     --------
     >>> stream = StreamingDetector()
     >>> for i in range(12):
     ...     stream.add(StreamedOrder(f"o{i}", i * 60_000_000, f"b{i}", "s1",
-    ...                              payment_id="card-1", device_id=f"emu-{i}"))
+    ...                              payment_id="card-1", device_id=f"emu-{i}",
+    ...                              buyer_registered_at=0))
     >>> stream.candidates_
     12
+    >>> [(ring.ring_id, len(ring.buyer_ids)) for ring in stream.detect()]
+    [('S-ip_rotator-00001', 12)]
+    >>> stream.dirty, stream.detect()
+    (False, [])
     """
 
     def __init__(
@@ -120,26 +88,38 @@ class StreamingDetector:
     ) -> None:
         self.detector = detector
         self.window_hours = window_hours
-        self._row_buyer: list[int] = []
-        self._seen: list[int] = []  # per buyer, its latest order or pickup (microseconds)
-        self._now = 0
         self._rows: list[StreamedOrder] = []
+        self._row_buyer: list[int] = []
+        # per row, its device family, phone block, building and subnet
+        self._row_views: list[tuple[str | None, str | None, str | None, str | None]] = []
         self._picked_up: list[int] = []
         self._row_of: dict[str, int] = {}
+        self._now = 0
+        self._columns = OrderColumns()
+        # per buyer code
         self._buyer_code: dict[str, int] = {}
-        self._buyer_rows: list[list[int]] = []
+        # A buyer's rows: its first, and all of them for buyers of two or more. One list per
+        # buyer would be some 300,000 lists for the garbage collector to walk again and again.
+        self._first_row: list[int] = []
+        self._more_rows: dict[int, list[int]] = {}
+        self._seen: list[int] = []  # its latest order or pickup (microseconds)
         self._candidate: list[bool] = []
+        self._quick: list[bool] = []  # collected an order within 90 minutes
+        self._in_cells: list[bool] = []  # its orders joined the lockstep cells
         self._candidate_rows: list[int] = []
-        self._buyer_shops: set[tuple[int, str]] = set()
+        self._heavy_shops: dict[int, list[str]] = {}  # buyer -> shops of three orders in 1 h
+        self._shop_rows: dict[str, list[int]] = {}  # shop -> its candidate rows
         # per view (payment, device, device family, phone, phone block, building): the first
         # buyer seen with each value
         self._first: tuple[dict[str, int], ...] = tuple({} for _ in range(6))
-        self._dirty = False
-        self._ring_of_order: dict[str, str] = {}
-        self._reported: dict[str, set[str]] = {}
-        self._next_ring = 1
+        identity = detector.identity if detector is not None else None
+        strong = identity.strong_sharers if identity is not None else None
+        self._groups = BuyerGroups(DEFAULT_STRONG_SHARERS if strong is None else strong)
+        self._touched: set[int] = set()  # candidates with news since the last pass
+        self._ledger = RingLedger()
         self._ring_buyers: set[str] = set()
         self.passes_ = 0
+        self.pass_orders_: list[int] = []
 
     @property
     def orders_(self) -> int:
@@ -157,77 +137,87 @@ class StreamingDetector:
     def add_many(self, orders: Sequence[StreamedOrder]) -> None:
         """Take order lines; a line already seen (a redelivered event) changes nothing.
 
-        The views derived from text (device family, phone block, building) are computed for
-        the whole batch at once with the batch reader's own expressions, so both detectors
-        see the same buildings.
+        The views derived from text (device family, phone block, building, subnet) are
+        computed for the whole batch at once with the batch reader's own expressions, so both
+        detectors see the same buildings.
         """
-        fresh: list[StreamedOrder] = []
         seen = self._row_of
+        fresh: list[StreamedOrder] = []
         for order in orders:
             if order.order_id not in seen:
                 seen[order.order_id] = -1
                 fresh.append(order)
         if not fresh:
             return
-        derived = pl.DataFrame(
-            {
-                "device_id": [o.device_id for o in fresh],
-                "phone": [o.phone for o in fresh],
-                "address": [o.address for o in fresh],
-            },
-            schema={"device_id": pl.Utf8, "phone": pl.Utf8, "address": pl.Utf8},
-        ).select(
-            device_family_expr("device_id").alias("family"),
-            phone_block_expr("phone").alias("block"),
-            building_expr("address").alias("building"),
-        )
+        family_of, block_of, building_of, subnet_of = derived_views(fresh)
         payments, devices, families, phones, blocks, buildings = self._first
+        rows, row_buyer, row_views = self._rows, self._row_buyer, self._row_views
+        groups = self._groups
+        picked_up = self._picked_up
+        buyer_code, last_seen = self._buyer_code, self._seen
+        first_row, more_rows = self._first_row, self._more_rows
+        candidate, in_cells = self._candidate, self._in_cells
         link = self._link
-        buyer_code = self._buyer_code
-        buyer_rows = self._buyer_rows
-        candidate = self._candidate
-        buyer_shops = self._buyer_shops
-        for order, family, block, building in zip(
-            fresh,
-            derived["family"].to_list(),
-            derived["block"].to_list(),
-            derived["building"].to_list(),
-            strict=True,
+        now = self._now
+        for order, family, block, building, subnet in zip(
+            fresh, family_of, block_of, building_of, subnet_of, strict=True
         ):
-            row = len(self._rows)
+            row = len(rows)
             seen[order.order_id] = row
-            self._rows.append(order)
-            self._picked_up.append(MISSING)
+            rows.append(order)
+            picked_up.append(MISSING)
+            row_views.append((family, block, building, subnet))
+            created = order.created_at
             buyer = buyer_code.get(order.buyer_id)
+            mine = None
             if buyer is None:
-                buyer = buyer_code[order.buyer_id] = len(buyer_rows)
-                buyer_rows.append([])
-                candidate.append(False)
-                self._seen.append(0)
-            buyer_rows[buyer].append(row)
-            self._row_buyer.append(buyer)
-            if order.created_at > self._seen[buyer]:
-                self._seen[buyer] = order.created_at
-            if order.created_at > self._now:
-                self._now = order.created_at
-            if candidate[buyer]:
-                self._candidate_rows.append(row)
-                self._dirty = True
-            shop_key = (buyer, order.shop_id)
-            if shop_key in buyer_shops:
-                self._make_candidate(buyer)
+                buyer = buyer_code[order.buyer_id] = self._new_buyer(row)
             else:
-                buyer_shops.add(shop_key)
+                mine = more_rows.get(buyer)
+                if mine is None:
+                    mine = more_rows[buyer] = [first_row[buyer]]
+                mine.append(row)
+            row_buyer.append(buyer)
+            if created > last_seen[buyer]:
+                last_seen[buyer] = created
+            if created > now:
+                now = created
+            registered = order.buyer_registered_at
+            if registered != MISSING and created - registered < _YOUNG_US:
+                groups.suspect(buyer)  # a young account (its first order is no later)
+            if candidate[buyer]:
+                self._candidate_row(buyer, row)
+            if mine is not None:  # most buyers order once: their rows are not scanned
+                shop = order.shop_id
+                count = sum(1 for r in mine if rows[r].shop_id == shop)
+                if count >= 2:
+                    self._make_candidate(buyer)
+                    if count >= 3:
+                        self._check_heavy(buyer, shop)
             if order.payment_id:
                 link(payments.setdefault(order.payment_id, buyer), buyer)
             if order.device_id:
                 link(devices.setdefault(order.device_id, buyer), buyer)
-                link(families.setdefault(family, buyer), buyer)
+                link(families.setdefault(family or order.device_id, buyer), buyer)
             if order.phone:
                 link(phones.setdefault(order.phone, buyer), buyer)
-                link(blocks.setdefault(block, buyer), buyer)
+                link(blocks.setdefault(block or order.phone, buyer), buyer)
             if building:
                 link(buildings.setdefault(building, buyer), buyer)
+            if not in_cells[buyer] and candidate[buyer]:
+                self._refresh_cells(buyer)
+        self._now = now
+
+    def _new_buyer(self, row: int) -> int:
+        self._first_row.append(row)
+        self._seen.append(0)
+        self._candidate.append(False)
+        self._quick.append(False)
+        self._in_cells.append(False)
+        return self._groups.add_buyer()
+
+    def _rows_of(self, buyer: int) -> list[int]:
+        return self._more_rows.get(buyer) or [self._first_row[buyer]]
 
     def _link(self, first: int, buyer: int) -> None:
         """``buyer`` shares a value whose first buyer was ``first``: both are candidates."""
@@ -235,70 +225,127 @@ class StreamingDetector:
             self._make_candidate(first)
             self._make_candidate(buyer)
 
+    def _make_candidate(self, buyer: int) -> None:
+        if self._candidate[buyer]:
+            return
+        self._candidate[buyer] = True
+        for row in self._rows_of(buyer):
+            self._candidate_row(buyer, row)
+        self._refresh_cells(buyer)
+
+    def _candidate_row(self, buyer: int, row: int) -> None:
+        """A row of a candidate: read by the passes, tied to its values and its cells."""
+        self._candidate_rows.append(row)
+        order = self._rows[row]
+        self._shop_rows.setdefault(order.shop_id, []).append(row)
+        self._touched.add(buyer)
+        hold = self._groups.hold
+        family, block, building, subnet = self._row_views[row]
+        for view, value in (
+            ("payment", order.payment_id),
+            ("device", order.device_id),
+            ("device_family", family),
+            ("phone", order.phone),
+            ("phone_block", block),
+            ("building", building),
+            ("subnet", subnet),
+        ):
+            if value:
+                hold(buyer, view, value)
+        if self._in_cells[buyer]:
+            self._groups.meet(buyer, order.shop_id, order.created_at)
+
+    def _refresh_cells(self, buyer: int) -> None:
+        """A candidate with three orders and a quick pickup is one the lockstep detector may
+        link to others: its orders join their cells from now on."""
+        if self._in_cells[buyer] or not self._candidate[buyer] or not self._quick[buyer]:
+            return
+        if len(self._rows_of(buyer)) < _CELL_ORDERS:
+            return
+        self._in_cells[buyer] = True
+        self._touched.add(buyer)
+        for row in self._rows_of(buyer):
+            order = self._rows[row]
+            self._groups.meet(buyer, order.shop_id, order.created_at)
+
+    def _check_heavy(self, buyer: int, shop: str) -> None:
+        """A buyer with three orders in one shop within an hour can make the shop-side rule
+        fire (a window's orders per buyer reach 3 only with such a buyer): a pass that this
+        buyer's news starts reads the shop's other candidate orders too."""
+        heavy = self._heavy_shops.setdefault(buyer, [])
+        if shop in heavy:
+            return
+        rows = self._rows
+        times = sorted(rows[r].created_at for r in self._rows_of(buyer) if rows[r].shop_id == shop)
+        if any(b - a <= _HOUR_US for a, b in zip(times, times[2:], strict=False)):
+            heavy.append(shop)
+            self._touched.add(buyer)
+
     def picked_up(self, order_id: str, at: int) -> None:
         """The buyer collected the order at ``at`` (microseconds since the epoch)."""
         row = self._row_of.get(order_id)
-        if row is None or self._picked_up[row] == at:
+        if row is None or row < 0 or self._picked_up[row] == at:
             return
         self._picked_up[row] = at
         buyer = self._row_buyer[row]
         self._seen[buyer] = max(self._seen[buyer], at)
         self._now = max(self._now, at)
+        delay = at - self._rows[row].created_at
+        if 0 <= delay <= _QUICK_US and not self._quick[buyer]:
+            self._quick[buyer] = True
+            self._groups.suspect(buyer)
+            self._refresh_cells(buyer)
         if self._candidate[buyer]:
-            self._dirty = True
-
-    def _make_candidate(self, buyer: int) -> None:
-        if not self._candidate[buyer]:
-            self._candidate[buyer] = True
-            self._candidate_rows.extend(self._buyer_rows[buyer])
-            self._dirty = True
+            self._touched.add(buyer)
 
     def remember(self, rings: dict[str, list[str]]) -> None:
         """Rings reported before a restart: found again, they keep their ids."""
-        for ring_id, order_ids in rings.items():
-            self._reported.setdefault(ring_id, set()).update(order_ids)
-            for order_id in order_ids:
-                self._ring_of_order.setdefault(order_id, ring_id)
-            number = ring_id.rsplit("-", 1)[-1]
-            if ring_id.startswith("S-") and number.isdigit():
-                self._next_ring = max(self._next_ring, int(number) + 1)
+        self._ledger.remember(rings)
 
     @property
     def dirty(self) -> bool:
-        """Whether candidate orders changed since the last pass."""
-        return self._dirty
+        """Whether a candidate placed or collected an order, or became one, since the last pass."""
+        return bool(self._touched)
 
     # -- finding rings --------------------------------------------------------------------------
     def detect(self) -> list[FoundRing]:
-        """Run a pass over the candidates' orders; the rings with orders not reported before."""
-        self._dirty = False
-        if not self._candidate_rows:
+        """Run a pass over the groups touched since the last one; the rings with orders not
+        reported before."""
+        touched, self._touched = self._touched, set()
+        if not touched:
             return []
-        rows = self._candidate_rows
+        cutoff = -1
         if self.window_hours is not None:
             # Only buyers active in the window: a ring that grows has a member active now, and
             # every row of an active buyer comes along; what only older orders show was found
             # by the passes of its time.
             cutoff = self._now - int(self.window_hours * 3_600_000_000)
-            seen, row_buyer = self._seen, self._row_buyer
-            rows = [r for r in rows if seen[row_buyer[r]] >= cutoff]
-            if not rows:
-                return []
+        last_seen, rows_of = self._seen, self._rows_of
+        buyers = {b for b in self._groups.members_of(touched) if last_seen[b] >= cutoff}
+        if not buyers:
+            return []
+        rows = {r for b in buyers for r in rows_of(b)}
+        # The shop-side rule weighs a heavy buyer's orders against all of the shop's: the
+        # shops where a touched buyer buys heavily come whole (the rings of their other
+        # buyers are not reported from this pass).
+        row_buyer, heavy = self._row_buyer, self._heavy_shops
+        for shop in {s for b in touched if b in heavy for s in heavy[b]}:
+            rows.update(r for r in self._shop_rows[shop] if last_seen[row_buyer[r]] >= cutoff)
         self.passes_ += 1
-        table = _table(self._columns(sorted(rows)))
+        self.pass_orders_.append(len(rows))
+        table = order_table(self._columns.gather(self._rows, sorted(rows), self._picked_up))
         fitted = copy.deepcopy(self.detector or BrushingDetector()).fit(table)
+        codes = self._buyer_code
         found = []
         for ring in fitted.rings_:
+            buyer_ids = tuple(str(b) for b in table.buyer_names[ring.members])
+            if not any(codes[b] in buyers for b in buyer_ids):
+                continue  # read for context only: its own groups' passes report it
             order_ids = tuple(str(o) for o in table.order_ids[ring.orders])
-            ring_id = self._ring_id(order_ids, ring.kind.value)
-            reported = self._reported.setdefault(ring_id, set())
-            new = tuple(o for o in order_ids if o not in reported)
+            ring_id, new = self._ledger.report(order_ids, ring.kind.value)
             if not new:
                 continue
-            reported.update(new)
-            self._ring_buyers.update(str(b) for b in table.buyer_names[ring.members])
-            for order_id in new:
-                self._ring_of_order.setdefault(order_id, ring_id)
+            self._ring_buyers.update(buyer_ids)
             evidence: dict[str, Any] = {"reasons": ring.reasons, **ring.evidence}
             found.append(
                 FoundRing(
@@ -307,7 +354,7 @@ class StreamingDetector:
                     score=float(ring.score),
                     order_ids=order_ids,
                     new_order_ids=new,
-                    buyer_ids=tuple(str(b) for b in table.buyer_names[ring.members]),
+                    buyer_ids=buyer_ids,
                     evidence=json.dumps(evidence, default=str, sort_keys=True).encode(),
                 )
             )
@@ -317,36 +364,10 @@ class StreamingDetector:
         """The buyers of the rings found so far."""
         return set(self._ring_buyers)
 
-    def _ring_id(self, order_ids: Sequence[str], kind: str) -> str:
-        """The id of the ring these orders were reported under before, or a new one."""
-        votes: dict[str, int] = {}
-        for order_id in order_ids:
-            known = self._ring_of_order.get(order_id)
-            if known is not None:
-                votes[known] = votes.get(known, 0) + 1
-        if votes:
-            return max(sorted(votes), key=lambda r: votes[r])
-        self._next_ring += 1
-        return f"S-{kind}-{self._next_ring - 1:05d}"
 
-    def _columns(self, rows: list[int]) -> pl.DataFrame:
-        picked = [self._rows[i] for i in rows]
-        data: dict[str, list[Any]] = {c: [getattr(o, c) for o in picked] for c in _TEXT + _NUMBERS}
-        data["picked_up_at"] = [self._picked_up[i] for i in rows]
-        schema = {c: pl.Utf8 for c in _TEXT} | {c: pl.Int64 for c in (*_NUMBERS, "picked_up_at")}
-        return pl.DataFrame(data, schema=schema)
-
-
-def _table(frame: pl.DataFrame) -> OrderTable:
-    """The batch reader's table from in-memory columns (times in microseconds, -1 missing).
-
-    A text column with no value at all is left out, as a missing column of an order log is:
-    that view is not used.
-    """
-    times = ("created_at", "picked_up_at", "buyer_registered_at")
-    parsed = frame.select(
-        [pl.when(pl.col(c) >= 0).then(pl.col(c)).otherwise(None).alias(c) for c in times]
-        + [pl.col(c) for c in ("quantity", "amount_fen", "subsidy_fen")]
-    )
-    present = [c for c in _TEXT if frame[c].null_count() < frame.height]
-    return table_from_frames(frame.select(present), parsed)
+_CELL_ORDERS = 3
+"""Orders a buyer needs for its cells to count: two buyers link on 2.2 shared waves or more,
+which takes three waves in one of the two grids."""
+_HOUR_US = 3_600_000_000
+_YOUNG_US = 30 * 86_400_000_000
+_QUICK_US = 90 * 60_000_000

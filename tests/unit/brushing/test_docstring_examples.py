@@ -16,6 +16,10 @@ MODULES = [
     "megasale.brushing.orderlog",
     "megasale.brushing.shop_rule",
     "megasale.brushing.shop_self",
+    "megasale.brushing.stream_components",
+    "megasale.brushing.stream_rings",
+    "megasale.brushing.stream_table",
+    "megasale.brushing.streaming",
     "megasale.brushing.views",
 ]
 
