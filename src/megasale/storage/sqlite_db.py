@@ -5,14 +5,15 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import IO
 
-__all__ = ["SqliteDatabase", "from_micros", "to_micros"]
+__all__ = ["SqliteDatabase", "from_micros", "insert_many", "to_micros"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -21,6 +22,37 @@ def to_micros(at: datetime) -> int:
     """An aware datetime as integer microseconds since the epoch (exact, no float)."""
     delta = at - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_MAX_PARAMETERS = 32_766  # SQLite's bound on host parameters per statement (3.32 and later)
+
+
+def insert_many(
+    conn: sqlite3.Connection, into: str, rows: Sequence[Sequence[object]], *, then: str = ""
+) -> int:
+    """``INSERT INTO {into} VALUES (...), (...) {then}``: many rows in few statements.
+
+    ``executemany`` steps the statement once per row, and each step releases and takes back
+    the interpreter lock; with the event loop running beside the order writer, each take-back
+    could wait for the loop's switch interval. A statement of many rows is one step. Returns
+    the number of rows changed (for an upsert: inserted plus updated), as ``rowcount`` counts.
+    """
+    if not rows:
+        return 0
+    width = len(rows[0])
+    per_statement = max(1, _MAX_PARAMETERS // width)
+    changed = 0
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        sql = _insert_sql(into, width, len(chunk), then)
+        changed += conn.execute(sql, [value for row in chunk for value in row]).rowcount
+    return changed
+
+
+@lru_cache(maxsize=1024)
+def _insert_sql(into: str, width: int, count: int, then: str) -> str:
+    one = "(" + ",".join("?" * width) + ")"
+    return f"INSERT INTO {into} VALUES {','.join([one] * count)} {then}"
 
 
 def from_micros(micros: int) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from megasale.storage.sqlite_db import to_micros
+from megasale.storage.sqlite_db import insert_many, to_micros
 
 __all__ = ["append_event", "append_events"]
 
@@ -21,4 +21,4 @@ def append_event(
 
 def append_events(conn: sqlite3.Connection, events: list[tuple[str, str, bytes, int]]) -> None:
     """Append many ``(event_id, kind, payload, recorded_at_micros)`` rows at once."""
-    conn.executemany(_INSERT, events)
+    insert_many(conn, "events (event_id, kind, payload, recorded_at)", events)

@@ -37,7 +37,7 @@ from megasale.domain.orders import (
 )
 from megasale.services.order_events import OrderStatusChanged, order_placed, status_changed
 from megasale.services.ports import Placement, PlacementResult, StoredResponse
-from megasale.storage.sqlite_db import from_micros, to_micros
+from megasale.storage.sqlite_db import from_micros, insert_many, to_micros
 from megasale.storage.sqlite_events import append_events
 
 __all__ = ["GuardViolated", "change_status", "load_orders", "take_orders"]
@@ -187,26 +187,43 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
             )
         )
 
-    _guarded(
-        conn,
-        "UPDATE skus SET stock_left = stock_left - ?1 WHERE sku_id = ?2 AND stock_left >= ?1",
-        [(n, sku) for sku, n in taken_stock.items()],
-    )
+    _take_stock(conn, taken_stock)
     _guarded(
         conn,
         "UPDATE promotions SET budget_left_fen = budget_left_fen - ?1 "
         "WHERE promotion_id = ?2 AND budget_left_fen >= ?1",
         [(n, promo) for promo, n in spent.items() if n],
     )
-    _guarded(
-        conn,
-        "INSERT INTO buyer_limits VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE "
-        "SET bought = bought + excluded.bought WHERE bought + excluded.bought <= ?5",
-        [(p, b, s, n, limit[(p, s)]) for (p, b, s), n in added.items()],
-    )
+    counted = [(p, b, s, n) for (p, b, s), n in added.items()]
+    if insert_many(conn, "buyer_limits", counted, then=_LIMIT_GUARD) != len(counted):
+        raise GuardViolated(f"buyer limits: fewer than {len(counted)} rows within their limit")
     _write_orders(conn, accepted)
-    conn.executemany("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?)", stored)
+    insert_many(conn, "idempotency_keys", stored)
     return results
+
+
+_LIMIT_GUARD = (
+    "ON CONFLICT DO UPDATE SET bought = bought + excluded.bought "
+    "WHERE bought + excluded.bought <= (SELECT limit_per_buyer FROM promotion_items i "
+    "WHERE i.promotion_id = excluded.promotion_id AND i.sku_id = excluded.sku_id)"
+)
+
+
+def _take_stock(conn: sqlite3.Connection, taken: Counter[str]) -> None:
+    """Take ``taken`` units off each SKU in one statement, guarded; all rows or GuardViolated."""
+    if not taken:
+        return
+    rows = list(taken.items())
+    values = ",".join(["(?, ?)"] * len(rows))
+    # (VALUES ...) names its columns column1, column2; a statement that starts with UPDATE
+    # gets its rowcount from the sqlite3 module (one that starts with WITH does not)
+    updated = conn.execute(
+        f"UPDATE skus SET stock_left = stock_left - t.column2 FROM (VALUES {values}) AS t "
+        "WHERE skus.sku_id = t.column1 AND skus.stock_left >= t.column2",
+        [v for row in rows for v in row],
+    ).rowcount
+    if updated != len(rows):
+        raise GuardViolated(f"UPDATE skus matched {updated} of {len(rows)} rows")
 
 
 def _decide(
@@ -274,13 +291,15 @@ def _write_orders(conn: sqlite3.Connection, orders: list[tuple[Order, str]]) -> 
         )
         event_id, kind, payload = order_placed(o)
         event_rows.append((event_id, kind, payload, placed))
-    conn.executemany(
-        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
-        order_rows,
-    )
-    conn.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
+    insert_many(conn, f"orders ({_INSERTED_ORDER_COLUMNS})", order_rows)
+    insert_many(conn, "order_lines", line_rows)
     append_events(conn, event_rows)
 
+
+_INSERTED_ORDER_COLUMNS = (
+    "order_id, buyer_id, shop_id, promotion_id, status, amount_fen, subsidy_fen, fulfilment, "
+    "pickup_store_id, ship_address, ip, device_id, payment_id, placed_at, idempotency_key"
+)
 
 _ORDER_COLUMNS = (
     "o.order_id, o.buyer_id, o.shop_id, o.promotion_id, o.status, o.fulfilment, "
