@@ -6,6 +6,8 @@ Run from the repository root::
     .venv/bin/python bench/bench_live.py --part fold     # (a) only
     .venv/bin/python bench/bench_live.py --part latency --rate 5000 --duration 10
     .venv/bin/python bench/bench_live.py --part latency --workers 2   # megasale serve --workers 2
+    .venv/bin/python bench/bench_live.py --part latency --api-workers 2  # orders to an API-only
+                                                   # server (2 workers), the screen from another
 
 (a) ``fold``: 1M synthetic events over 24 h in commit order (95% ``order.placed`` with one
 or two lines, pickup in one of 2,300 partner stores or shipping to one of 300 cities, 400k
@@ -31,6 +33,7 @@ events straight to the outbox, 50 per transaction as group commit does, while th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import http.client
 import json
@@ -42,6 +45,7 @@ import tempfile
 import threading
 import time
 from bisect import bisect_left
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
@@ -301,7 +305,13 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def bench_latency(
-    rate: float, base_rate: float, duration: float, connections: int, workers: int | None = None
+    rate: float,
+    base_rate: float,
+    duration: float,
+    connections: int,
+    workers: int | None = None,
+    api_workers: int | None = None,
+    screen_args: Sequence[str] = (),
 ) -> None:
     megasale = Path(sys.executable).parent / "megasale"
     with tempfile.TemporaryDirectory(prefix="megasale-bench-live-") as tmp:
@@ -316,7 +326,13 @@ def bench_latency(
             budget_fen=10**12,
             limit_per_buyer=10,
         )
-        with serving(megasale, seeded.db, workers) as port:
+        with contextlib.ExitStack() as servers:
+            port = servers.enter_context(serving(megasale, seeded.db, workers, extra=screen_args))
+            # the scale-out layout: orders to an API-only server, the screen from this one
+            orders_port = port
+            if api_workers:
+                api = serving(megasale, seeded.db, api_workers, extra=["--consumers", "none"])
+                orders_port = servers.enter_context(api)
             reader = StreamReader(port, seeded.operator_token)
             reader.start()
             orders = OrderStream(seeded)
@@ -326,7 +342,7 @@ def bench_latency(
                 time.sleep(0.5)
                 start_seq = reader.frames[-1][1] if reader.frames else 0
                 first_frame = len(reader.frames)
-                spec = LoadSpec(HOST, port, r, d, connections=connections, timeout=2.0)
+                spec = LoadSpec(HOST, orders_port, r, d, connections=connections, timeout=2.0)
                 load = run_load(spec, orders.factory(), label=label)
                 time.sleep(1.5)  # let the screen catch up before reading what it showed
                 lat = latencies(seeded.db, reader.frames[first_frame:], start_seq)
@@ -379,11 +395,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--workers", type=int, help="megasale serve --workers (latency part)")
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        help="latency part: place the orders on a second, API-only server with this many "
+        "workers (--consumers none) on the same database; the screen is read from the first",
+    )
+    parser.add_argument(
+        "--screen-serve-arg",
+        action="append",
+        default=[],
+        help="another option for the server that runs the screen, e.g. "
+        "--screen-serve-arg=--no-detection (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.part in ("fold", "both"):
         bench_fold(args.events, args.repeats)
     if args.part in ("latency", "both"):
-        bench_latency(args.rate, args.base_rate, args.duration, args.connections, args.workers)
+        bench_latency(
+            args.rate,
+            args.base_rate,
+            args.duration,
+            args.connections,
+            args.workers,
+            args.api_workers,
+            args.screen_serve_arg,
+        )
     return 0
 
 
