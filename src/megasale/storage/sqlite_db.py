@@ -87,6 +87,7 @@ class SqliteDatabase:
         #: WAL length (pages) past which the checkpointer makes the log start over
         self.restart_frames = restart_frames
         self.wal_restarts = 0
+        self._checkpointer: threading.Thread | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = Path(self.path + ".write.lock").open("ab")  # noqa: SIM115
@@ -106,9 +107,10 @@ class SqliteDatabase:
         for name in names:
             conn.executescript(package.joinpath(name).read_text("utf-8"))
         if self.path != ":memory:":
-            threading.Thread(
+            self._checkpointer = threading.Thread(
                 target=self._checkpoint_forever, name="sqlite-checkpoint", daemon=True
-            ).start()
+            )
+            self._checkpointer.start()
 
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -153,13 +155,14 @@ class SqliteDatabase:
         operating system wakes the next waiter). ``busy_timeout`` stays as the last resort.
         """
         with self._writer:
-            if self._lock_file is not None:
-                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+            lock_file = self._lock_file  # close() may drop it meanwhile; unlock what was locked
+            if lock_file is not None:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                if self._lock_file is not None:
-                    fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+                if lock_file is not None and not lock_file.closed:
+                    fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -201,7 +204,10 @@ class SqliteDatabase:
 
     def close(self) -> None:
         self._stop.set()
-        with self._lock:
+        if self._checkpointer is not None:  # its round in hand finishes before the files close
+            self._checkpointer.join(timeout=30)
+            self._checkpointer = None
+        with self._writer, self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
