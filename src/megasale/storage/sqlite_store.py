@@ -330,8 +330,9 @@ class SqliteStore:
 
     # -- orders ---------------------------------------------------------------------------
     def take_orders(self, batch: Sequence[Placement]) -> list[PlacementResult]:
+        prepared = sqlite_orders.prepare(batch)  # outside the write lock: see Prepared
         with self.db.write() as conn:
-            return sqlite_orders.take_orders(conn, batch)
+            return sqlite_orders.take_orders(conn, batch, prepared)
 
     def stored_response(self, buyer_id: str, key: str) -> tuple[bytes, StoredResponse] | None:
         row = (
