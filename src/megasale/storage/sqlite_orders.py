@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from itertools import islice
@@ -40,7 +40,7 @@ from megasale.services.ports import Placement, PlacementResult, StoredResponse
 from megasale.storage.sqlite_db import from_micros, insert_many, to_micros
 from megasale.storage.sqlite_events import append_events
 
-__all__ = ["GuardViolated", "Prepared", "change_status", "load_orders", "prepare", "take_orders"]
+__all__ = ["GuardViolated", "change_status", "load_orders", "take_orders"]
 
 _CHUNK = 300  # bound on host parameters per IN (...) query
 
@@ -98,81 +98,8 @@ def _guarded(conn: sqlite3.Connection, sql: str, params: list[tuple[object, ...]
         raise GuardViolated(f"{sql.split()[0]} matched {cursor.rowcount} of {len(params)} rows")
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """What a placement writes if it is accepted: worked out before the write lock is taken.
-
-    None of it depends on stock, budget or limits, so the writer holds the file's lock only to
-    read the counters, decide, and write these rows (a writer that waits for the interpreter
-    lock while holding the file's also stalls every other server process's writer).
-    """
-
-    response: StoredResponse
-    order_row: tuple[object, ...]
-    line_rows: list[tuple[object, ...]]
-    event_row: tuple[str, str, bytes, int]
-    placed_micros: int
-
-
-def prepare(batch: Sequence[Placement]) -> list[Prepared]:
-    """The rows and the rendered answer of each placement of ``batch``, as if accepted."""
-    prepared = []
-    for placement in batch:
-        o = placement.order
-        f = o.fulfilment
-        placed = to_micros(o.placed_at)
-        event_id, kind, payload = order_placed(o)
-        prepared.append(
-            Prepared(
-                response=placement.render(o),
-                order_row=(
-                    o.order_id,
-                    o.buyer_id,
-                    o.shop_id,
-                    o.promotion_id,
-                    o.status.value,
-                    o.amount_fen,
-                    o.subsidy_fen,
-                    f.kind,
-                    f.store_id if isinstance(f, Pickup) else None,
-                    f.address if isinstance(f, Shipping) else None,
-                    o.client.ip,
-                    o.client.device_id,
-                    o.client.payment_id,
-                    placed,
-                    placement.idempotency_key,
-                ),
-                line_rows=[
-                    (
-                        o.order_id,
-                        n,
-                        line.sku_id,
-                        line.category,
-                        line.quantity,
-                        line.unit_price_fen,
-                        line.amount_fen,
-                        line.subsidy_fen,
-                    )
-                    for n, line in enumerate(o.lines)
-                ],
-                event_row=(event_id, kind, payload, placed),
-                placed_micros=placed,
-            )
-        )
-    return prepared
-
-
-def take_orders(
-    conn: sqlite3.Connection,
-    batch: Sequence[Placement],
-    prepared: Sequence[Prepared] | None = None,
-) -> list[PlacementResult]:
-    """Decide and write ``batch`` inside the caller's write transaction.
-
-    ``prepared`` is :func:`prepare` of ``batch``, best done before the transaction began.
-    """
-    if prepared is None:
-        prepared = prepare(batch)
+def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[PlacementResult]:
+    """Decide and write ``batch`` inside the caller's write transaction."""
     key_ids = list({(p.order.buyer_id, p.idempotency_key) for p in batch})
     answered: dict[tuple[str, str], tuple[bytes, StoredResponse]] = {
         (b, k): (h, StoredResponse(status, body))
@@ -221,9 +148,9 @@ def take_orders(
     taken_stock: Counter[str] = Counter()
     spent: Counter[str] = Counter()
     added: Counter[tuple[str, str, str]] = Counter()
-    accepted: list[Prepared] = []
+    accepted: list[tuple[Order, str]] = []
     stored: list[tuple[object, ...]] = []
-    for placement, ready in zip(batch, prepared, strict=True):
+    for placement in batch:
         order = placement.order
         key = (order.buyer_id, placement.idempotency_key)
         if key in answered:
@@ -242,8 +169,8 @@ def take_orders(
                 added[(order.promotion_id, order.buyer_id, line.sku_id)] += line.quantity
             budget[order.promotion_id] -= order.subsidy_fen
             spent[order.promotion_id] += order.subsidy_fen
-            accepted.append(ready)
-            response = ready.response
+            accepted.append((order, placement.idempotency_key))
+            response = placement.render(order)
         else:
             response = placement.render(verdict)
         answered[key] = (placement.request_hash, response)
@@ -256,7 +183,7 @@ def take_orders(
                 response.status,
                 response.body,
                 order.order_id if verdict is None else None,
-                ready.placed_micros,
+                to_micros(order.placed_at),
             )
         )
 
@@ -323,10 +250,50 @@ def _decide(
     return None
 
 
-def _write_orders(conn: sqlite3.Connection, orders: list[Prepared]) -> None:
-    insert_many(conn, f"orders ({_INSERTED_ORDER_COLUMNS})", [p.order_row for p in orders])
-    insert_many(conn, "order_lines", [row for p in orders for row in p.line_rows])
-    append_events(conn, [p.event_row for p in orders])
+def _write_orders(conn: sqlite3.Connection, orders: list[tuple[Order, str]]) -> None:
+    order_rows: list[tuple[object, ...]] = []
+    line_rows: list[tuple[object, ...]] = []
+    event_rows: list[tuple[str, str, bytes, int]] = []
+    for o, key in orders:
+        f = o.fulfilment
+        placed = to_micros(o.placed_at)
+        order_rows.append(
+            (
+                o.order_id,
+                o.buyer_id,
+                o.shop_id,
+                o.promotion_id,
+                o.status.value,
+                o.amount_fen,
+                o.subsidy_fen,
+                f.kind,
+                f.store_id if isinstance(f, Pickup) else None,
+                f.address if isinstance(f, Shipping) else None,
+                o.client.ip,
+                o.client.device_id,
+                o.client.payment_id,
+                placed,
+                key,
+            )
+        )
+        line_rows.extend(
+            (
+                o.order_id,
+                n,
+                line.sku_id,
+                line.category,
+                line.quantity,
+                line.unit_price_fen,
+                line.amount_fen,
+                line.subsidy_fen,
+            )
+            for n, line in enumerate(o.lines)
+        )
+        event_id, kind, payload = order_placed(o)
+        event_rows.append((event_id, kind, payload, placed))
+    insert_many(conn, f"orders ({_INSERTED_ORDER_COLUMNS})", order_rows)
+    insert_many(conn, "order_lines", line_rows)
+    append_events(conn, event_rows)
 
 
 _INSERTED_ORDER_COLUMNS = (

@@ -330,9 +330,8 @@ class SqliteStore:
 
     # -- orders ---------------------------------------------------------------------------
     def take_orders(self, batch: Sequence[Placement]) -> list[PlacementResult]:
-        prepared = sqlite_orders.prepare(batch)  # outside the write lock: see Prepared
         with self.db.write() as conn:
-            return sqlite_orders.take_orders(conn, batch, prepared)
+            return sqlite_orders.take_orders(conn, batch)
 
     def stored_response(self, buyer_id: str, key: str) -> tuple[bytes, StoredResponse] | None:
         row = (
