@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_orders import NOOP_BODY, OrderStream, seed
+from bench_orders import NOOP_BODY, THROUGHPUT_PLAN, OrderStream, seed
 from megasale.bootstrap import build_app
 from megasale.config import Settings
 
@@ -149,10 +149,7 @@ def main() -> None:
             "app",
             buyers=20_000,
             skus=50,
-            stock=10**7,
-            subsidy_fen=500,
-            budget_fen=10**12,
-            limit_per_buyer=10,
+            **THROUGHPUT_PLAN,
         )
         app = build_app(Settings(db_path=seeded.db, consumers=False))
         asyncio.run(_with_lifespan(app, args, OrderStream(seeded)))

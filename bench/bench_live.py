@@ -54,7 +54,7 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_orders import HOST, OrderStream, seed, serving
+from bench_orders import HOST, THROUGHPUT_PLAN, OrderStream, seed, serving
 from loadgen import LoadSpec, run_load
 from megasale.live.aggregator import SaleFigures
 from megasale.services.brushing_events import (
@@ -321,10 +321,7 @@ def bench_latency(
             "live",
             buyers=20_000,
             skus=50,
-            stock=10**7,
-            subsidy_fen=500,
-            budget_fen=10**12,
-            limit_per_buyer=10,
+            **THROUGHPUT_PLAN,
         )
         with contextlib.ExitStack() as servers:
             port = servers.enter_context(serving(megasale, seeded.db, workers, extra=screen_args))

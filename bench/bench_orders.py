@@ -56,12 +56,14 @@ from loadgen import LoadResult, LoadSpec, RequestFactory, encode_request, format
 
 __all__ = [
     "HOST",
+    "THROUGHPUT_PLAN",
     "OrderStream",
     "Seeded",
     "get_json",
     "main",
     "order_request",
     "seed",
+    "server_cpu_seconds",
     "serving",
 ]
 
@@ -83,6 +85,10 @@ class Seeded:
     subsidy_fen: int
     budget_fen: int
     limit_per_buyer: int
+
+
+#: Stock, budget and limits that never bind, for throughput runs: every order is accepted.
+THROUGHPUT_PLAN = {"stock": 10**7, "subsidy_fen": 500, "budget_fen": 10**12, "limit_per_buyer": 10}
 
 
 def seed(megasale: Path, folder: Path, name: str, **plan: int) -> Seeded:
@@ -540,10 +546,7 @@ def main(argv: list[str] | None = None) -> int:
             "throughput",
             buyers=args.buyers,
             skus=args.skus,
-            stock=10**7,
-            subsidy_fen=500,
-            budget_fen=10**12,
-            limit_per_buyer=10,
+            **THROUGHPUT_PLAN,
         )
         with serving(args.megasale, seeded.db, args.workers, extra=args.serve_arg) as port:
             bench = Bench(port, args.duration, args.connections, args.timeout)

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
-__all__ = ["SqliteDatabase", "from_micros", "insert_many", "to_micros"]
+__all__ = ["SqliteDatabase", "from_micros", "insert_many", "to_micros", "value_rows"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -51,8 +51,14 @@ def insert_many(
 
 @lru_cache(maxsize=1024)
 def _insert_sql(into: str, width: int, count: int, then: str) -> str:
+    return f"INSERT INTO {into} VALUES {value_rows(width, count)} {then}"
+
+
+@lru_cache(maxsize=4096)
+def value_rows(width: int, count: int) -> str:
+    """``count`` rows of ``width`` placeholders, for a ``VALUES`` list: ``(?,?),(?,?)``."""
     one = "(" + ",".join("?" * width) + ")"
-    return f"INSERT INTO {into} VALUES {','.join([one] * count)} {then}"
+    return ",".join([one] * count)
 
 
 def from_micros(micros: int) -> datetime:

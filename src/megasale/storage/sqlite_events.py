@@ -9,7 +9,8 @@ from megasale.storage.sqlite_db import insert_many, to_micros
 
 __all__ = ["append_event", "append_events"]
 
-_INSERT = "INSERT INTO events (event_id, kind, payload, recorded_at) VALUES (?, ?, ?, ?)"
+_INTO = "events (event_id, kind, payload, recorded_at)"
+_INSERT = f"INSERT INTO {_INTO} VALUES (?, ?, ?, ?)"
 
 
 def append_event(
@@ -21,4 +22,4 @@ def append_event(
 
 def append_events(conn: sqlite3.Connection, events: list[tuple[str, str, bytes, int]]) -> None:
     """Append many ``(event_id, kind, payload, recorded_at_micros)`` rows at once."""
-    insert_many(conn, "events (event_id, kind, payload, recorded_at)", events)
+    insert_many(conn, _INTO, events)

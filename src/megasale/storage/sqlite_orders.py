@@ -37,7 +37,7 @@ from megasale.domain.orders import (
 )
 from megasale.services.order_events import OrderStatusChanged, order_placed, status_changed
 from megasale.services.ports import Placement, PlacementResult, StoredResponse
-from megasale.storage.sqlite_db import from_micros, insert_many, to_micros
+from megasale.storage.sqlite_db import from_micros, insert_many, to_micros, value_rows
 from megasale.storage.sqlite_events import append_events
 
 __all__ = ["GuardViolated", "change_status", "load_orders", "take_orders"]
@@ -83,9 +83,8 @@ def _lookup_sql(
     names = ", ".join(f"k{i}" for i in range(len(key_columns)))
     on = " AND ".join(f"t.{col} = k.k{i}" for i, col in enumerate(key_columns))
     select = ", ".join(f"t.{col}" for col in (*key_columns, *value_columns))
-    one = "(" + ",".join("?" * len(key_columns)) + ")"
     return (
-        f"WITH k({names}) AS (VALUES {','.join([one] * count)}) "
+        f"WITH k({names}) AS (VALUES {value_rows(len(key_columns), count)}) "
         f"SELECT {select} FROM k CROSS JOIN {table} t ON {on}"
     )
 
@@ -214,9 +213,9 @@ def _take_stock(conn: sqlite3.Connection, taken: Counter[str]) -> None:
     if not taken:
         return
     rows = list(taken.items())
-    values = ",".join(["(?, ?)"] * len(rows))
     # (VALUES ...) names its columns column1, column2; a statement that starts with UPDATE
     # gets its rowcount from the sqlite3 module (one that starts with WITH does not)
+    values = value_rows(2, len(rows))
     updated = conn.execute(
         f"UPDATE skus SET stock_left = stock_left - t.column2 FROM (VALUES {values}) AS t "
         "WHERE skus.sku_id = t.column1 AND skus.stock_left >= t.column2",

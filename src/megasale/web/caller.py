@@ -19,7 +19,6 @@ __all__ = [
     "authenticate",
     "check_device_id",
     "client_ip",
-    "device_id",
     "platform_of",
 ]
 
@@ -77,10 +76,6 @@ def client_ip(request: HttpRequest) -> str:
         if not _trusted(address, proxies):
             return address
     return peer
-
-
-def device_id(request: HttpRequest) -> str | None:
-    return check_device_id(request.headers.get("x-device-id"))
 
 
 def check_device_id(value: str | None) -> str | None:

@@ -65,7 +65,7 @@ _ORDER_IN_SCHEMA = _inline(_ORDER_IN_SCHEMA, _ORDER_IN_SCHEMA.get("$defs", {}))
 class _PlaceOrderOperation(Operation):
     """The OpenAPI operation of ``POST /v1/orders``, with the body it takes.
 
-    The handler reads its body itself (see :mod:`megasale.web.body`), so Litestar cannot see
+    The handler reads its body itself (see :mod:`megasale.web.raw`), so Litestar cannot see
     the type in its signature; the schema comes from the same ``OrderIn`` msgspec type.
     """
 
