@@ -16,18 +16,18 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
 from megasale.brushing.streaming import FoundRing, StreamedOrder, StreamingDetector
+from megasale.domain.times import to_micros
 from megasale.services.order_events import ORDER_PLACED, ORDER_STATUS_CHANGED
 from megasale.services.ports import Event, EventLog
 
-__all__ = ["FlagRing", "StreamRunner", "micros"]
+__all__ = ["FlagRing", "StreamRunner"]
 
 _log = logging.getLogger(__name__)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _Line(msgspec.Struct, frozen=True, gc=False):
@@ -64,7 +64,6 @@ class _Changed(msgspec.Struct, frozen=True, gc=False):
 
 _placed = msgspec.json.Decoder(_Placed)
 _changed = msgspec.json.Decoder(_Changed)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 @contextlib.contextmanager
@@ -77,12 +76,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
-
-
-def micros(at: datetime) -> int:
-    """Microseconds since the epoch of an aware datetime."""
-    delta = at - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +153,11 @@ class StreamRunner:
         if unknown:
             found = self.opened_at(unknown)
             for buyer in unknown:
-                opened[buyer] = micros(found[buyer]) if buyer in found else -1
+                opened[buyer] = to_micros(found[buyer]) if buyer in found else -1
         lines: list[StreamedOrder] = []
         append = lines.append
         for p in orders:
-            at = (p.placed_at - _EPOCH) // _MICROSECOND
+            at = to_micros(p.placed_at)
             registered = opened.get(p.buyer_id, -1)
             if len(p.lines) > 1:
                 ids = self._lines[p.order_id] = [f"{p.order_id}#{x.sku_id}" for x in p.lines]
@@ -194,7 +187,7 @@ class StreamRunner:
         for payload in changed:
             change = _changed.decode(payload)
             if change.status == "collected":
-                at = (change.at - _EPOCH) // _MICROSECOND
+                at = to_micros(change.at)
                 for line_id in self._lines.get(change.order_id, (change.order_id,)):
                     self.detector.picked_up(line_id, at)
         if events:

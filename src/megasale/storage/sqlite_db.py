@@ -7,22 +7,14 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import IO
 
+from megasale.domain.times import from_micros, to_micros
+
 __all__ = ["SqliteDatabase", "from_micros", "insert_many", "to_micros", "value_rows"]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def to_micros(at: datetime) -> int:
-    """An aware datetime as integer microseconds since the epoch (exact, no float)."""
-    delta = at - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
 
 _MAX_PARAMETERS = 32_766  # SQLite's bound on host parameters per statement (3.32 and later)
 
@@ -59,11 +51,6 @@ def value_rows(width: int, count: int) -> str:
     """``count`` rows of ``width`` placeholders, for a ``VALUES`` list: ``(?,?),(?,?)``."""
     one = "(" + ",".join("?" * width) + ")"
     return ",".join([one] * count)
-
-
-def from_micros(micros: int) -> datetime:
-    seconds, rest = divmod(micros, 1_000_000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
 
 
 class SqliteDatabase:
