@@ -9,7 +9,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from megasale import __version__
@@ -79,12 +80,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed(settings: Settings, plan: SeedPlan) -> dict[str, object]:
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Platform]:
+    """The platform over ``settings``' database, its store closed when the block ends."""
     platform = build_platform(settings)
     try:
-        seeded = seed_platform(platform, plan)
+        yield platform
     finally:
         platform.store.close()
+
+
+def _seed(settings: Settings, plan: SeedPlan) -> dict[str, object]:
+    with _opened(settings) as platform:
+        seeded = seed_platform(platform, plan)
     return {
         "operator_token": seeded.operator_token,
         "promotion_id": seeded.promotion_id,
@@ -117,11 +125,8 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_account(args: argparse.Namespace) -> int:
-    platform = build_platform(_settings(args))
-    try:
+    with _opened(_settings(args)) as platform:
         new = platform.accounts.open(Role(args.role), args.name, store_id=args.store_id)
-    finally:
-        platform.store.close()
     print(json.dumps({"account_id": new.account.account_id, "role": args.role, "token": new.token}))
     return 0
 
@@ -177,59 +182,48 @@ def _cmd_import_stores(args: argparse.Namespace) -> int:
     if (args.file is None) == (not args.generated):
         raise ValueError("give either a CSV file or --generated")
     text = network_csv(generate_network()) if args.generated else Path(args.file).read_text()
-    platform = build_platform(_settings(args))
-    try:
-        count = _fulfilment_of(platform).import_stores(_CLI_OPERATOR, text)
-    except MegasaleError as error:
-        print(f"megasale: {error.detail}", file=sys.stderr)
-        return 1
-    finally:
-        platform.store.close()
+    with _opened(_settings(args)) as platform:
+        try:
+            count = _fulfilment_of(platform).import_stores(_CLI_OPERATOR, text)
+        except MegasaleError as error:
+            print(f"megasale: {error.detail}", file=sys.stderr)
+            return 1
     print(f"imported {count} partner stores into {args.db}")
     return 0
 
 
 def _cmd_export_orders(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    platform = build_platform(settings)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            fulfilment = _fulfilment_of(platform)
-            rows = export_order_log(fulfilment.store, pseudonym_key(settings), handle, args.format)
-    finally:
-        platform.store.close()
+    with _opened(settings) as platform, out.open("w", encoding="utf-8", newline="") as handle:
+        fulfilment = _fulfilment_of(platform)
+        rows = export_order_log(fulfilment.store, pseudonym_key(settings), handle, args.format)
     print(f"wrote {rows} order lines to {out}")
     return 0
 
 
 def _cmd_fulfilment_run(args: argparse.Namespace) -> int:
-    platform = build_platform(_settings(args))
-    try:
+    with _opened(_settings(args)) as platform:
         fulfilment = _fulfilment_of(platform)
         read, expired = fulfilment.dispatch_all(), fulfilment.expire_due(limit=1_000_000)
-    finally:
-        platform.store.close()
     print(f"read {read} events; expired {len(expired)} pickups")
     return 0
 
 
 def _cmd_carrier(args: argparse.Namespace) -> int:
-    platform = build_platform(_settings(args))
-    try:
-        fulfilment = _fulfilment_of(platform)
-        if args.handover:
-            text = fulfilment.handover_csv(_CLI_OPERATOR, args.carrier)
-            Path(args.handover).write_text(text, encoding="utf-8")
-            print(f"wrote {text.count(chr(10)) - 1} parcels to {args.handover}")
-        else:
-            print(fulfilment.carrier_secret(args.carrier))
-    except MegasaleError as error:
-        print(f"megasale: {error.detail}", file=sys.stderr)
-        return 1
-    finally:
-        platform.store.close()
+    with _opened(_settings(args)) as platform:
+        try:
+            fulfilment = _fulfilment_of(platform)
+            if args.handover:
+                text = fulfilment.handover_csv(_CLI_OPERATOR, args.carrier)
+                Path(args.handover).write_text(text, encoding="utf-8")
+                print(f"wrote {text.count(chr(10)) - 1} parcels to {args.handover}")
+            else:
+                print(fulfilment.carrier_secret(args.carrier))
+        except MegasaleError as error:
+            print(f"megasale: {error.detail}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -261,29 +255,24 @@ def _add_fulfilment_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
 
 # -- trust program (issue 4) -----------------------------------------------------------
 def _cmd_refund_overdue(args: argparse.Namespace) -> int:
-    platform = build_platform(_settings(args))
-    try:
+    with _opened(_settings(args)) as platform:
         if platform.trust is None:
             raise ValueError("the trust program is not wired on this platform")
         done = platform.trust.returns.refund_overdue(limit=args.limit)
-    finally:
-        platform.store.close()
     print(f"refunded {len(done)} approved returns the merchants let lapse")
     return 0
 
 
 def _cmd_badges(args: argparse.Namespace) -> int:
-    platform = build_platform(_settings(args))
-    try:
-        if platform.trust is None:
-            raise ValueError("the trust program is not wired on this platform")
-        platform.store.get_shop(args.shop_id)
-        badges = sorted(platform.trust.badges_of(args.shop_id))
-    except MegasaleError as error:
-        print(f"megasale: {error.detail}", file=sys.stderr)
-        return 1
-    finally:
-        platform.store.close()
+    with _opened(_settings(args)) as platform:
+        try:
+            if platform.trust is None:
+                raise ValueError("the trust program is not wired on this platform")
+            platform.store.get_shop(args.shop_id)
+            badges = sorted(platform.trust.badges_of(args.shop_id))
+        except MegasaleError as error:
+            print(f"megasale: {error.detail}", file=sys.stderr)
+            return 1
     print(json.dumps({"shop_id": args.shop_id, "badges": badges}))
     return 0
 
