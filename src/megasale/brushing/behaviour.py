@@ -12,8 +12,12 @@ import numpy as np
 import numpy.typing as npt
 
 from megasale.brushing.frame import MISSING, OrderTable
+from megasale.brushing.waves import QUICK_PICKUP_MINUTES
 
-__all__ = ["BuyerBehaviour", "buyer_behaviour"]
+__all__ = ["YOUNG_DAYS", "BuyerBehaviour", "buyer_behaviour"]
+
+YOUNG_DAYS = 30
+"""An account registered less than this many days before its first order is young."""
 
 FloatArray = npt.NDArray[np.float64]
 _MINUTE_US = 60_000_000
@@ -44,7 +48,9 @@ class BuyerBehaviour:
 
 
 def buyer_behaviour(
-    table: OrderTable, fast_pickup_minutes: float = 90.0, young_days: float = 30.0
+    table: OrderTable,
+    fast_pickup_minutes: float = QUICK_PICKUP_MINUTES,
+    young_days: float = YOUNG_DAYS,
 ) -> BuyerBehaviour:
     """Aggregate the behaviour signals per buyer.
 

@@ -29,7 +29,9 @@ from megasale.brushing.waves import (
     wave_list,
 )
 
-__all__ = ["LockstepDetector"]
+__all__ = ["DEFAULT_WAVE_MINUTES", "LockstepDetector"]
+
+DEFAULT_WAVE_MINUTES = 20.0
 
 _MINUTE_US = 60_000_000
 
@@ -93,7 +95,7 @@ class LockstepDetector:
 
     def __init__(
         self,
-        wave_minutes: float = 20.0,
+        wave_minutes: float = DEFAULT_WAVE_MINUTES,
         min_waves: float = 2.2,
         core_waves: float = 2.5,
         min_members: int = 3,

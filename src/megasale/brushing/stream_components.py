@@ -26,9 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 
+from megasale.brushing.lockstep import DEFAULT_WAVE_MINUTES
+
 __all__ = ["BuyerGroups"]
 
-_WAVE_US = 20 * 60_000_000
+_MINUTE_US = 60_000_000
 
 
 class BuyerGroups:
@@ -38,6 +40,8 @@ class BuyerGroups:
     ----------
     strong_sharers : mapping of str to int
         Per view, the holders of one value that link them whatever their behaviour.
+    wave_minutes : float
+        The lockstep detector's wave, the width of a cell.
 
     Examples
     --------
@@ -53,8 +57,11 @@ class BuyerGroups:
     [0, 1, 2]
     """
 
-    def __init__(self, strong_sharers: Mapping[str, int]) -> None:
+    def __init__(
+        self, strong_sharers: Mapping[str, int], wave_minutes: float = DEFAULT_WAVE_MINUTES
+    ) -> None:
         self.strong_sharers = strong_sharers
+        self._wave_us = int(wave_minutes * _MINUTE_US)
         self._parent: list[int] = []
         self._members: dict[int, list[int]] = {}  # root -> buyers, groups of two or more only
         self._suspect: list[bool] = []
@@ -105,9 +112,9 @@ class BuyerGroups:
     def meet(self, buyer: int, shop: Hashable, created: int) -> None:
         """An order of a buyer the lockstep detector pairs: grouped with the others of its
         cells (the shop and wave, in two grids half a wave apart)."""
-        cells = self._cells
+        cells, wave = self._cells, self._wave_us
         for grid in (0, 1):
-            key = (grid, shop, (created + grid * _WAVE_US // 2) // _WAVE_US)
+            key = (grid, shop, (created + grid * wave // 2) // wave)
             first = cells.setdefault(key, buyer)
             if first != buyer:
                 self.unite(first, buyer)

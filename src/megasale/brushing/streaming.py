@@ -29,9 +29,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from megasale.brushing.behaviour import YOUNG_DAYS
 from megasale.brushing.detect import BrushingDetector
 from megasale.brushing.frame import MISSING
 from megasale.brushing.identity import DEFAULT_STRONG_SHARERS
+from megasale.brushing.lockstep import DEFAULT_WAVE_MINUTES
 from megasale.brushing.stream_components import BuyerGroups
 from megasale.brushing.stream_rings import FoundRing, RingLedger
 from megasale.brushing.stream_table import (
@@ -40,6 +42,7 @@ from megasale.brushing.stream_table import (
     derived_views,
     order_table,
 )
+from megasale.brushing.waves import QUICK_PICKUP_MINUTES
 
 __all__ = ["FoundRing", "StreamedOrder", "StreamingDetector"]
 
@@ -114,7 +117,11 @@ class StreamingDetector:
         self._first: tuple[dict[str, int], ...] = tuple({} for _ in range(6))
         identity = detector.identity if detector is not None else None
         strong = identity.strong_sharers if identity is not None else None
-        self._groups = BuyerGroups(DEFAULT_STRONG_SHARERS if strong is None else strong)
+        lockstep = detector.lockstep if detector is not None else None
+        self._groups = BuyerGroups(
+            DEFAULT_STRONG_SHARERS if strong is None else strong,
+            DEFAULT_WAVE_MINUTES if lockstep is None else lockstep.wave_minutes,
+        )
         self._touched: set[int] = set()  # candidates with news since the last pass
         self._ledger = RingLedger()
         self._ring_buyers: set[str] = set()
@@ -369,5 +376,5 @@ _CELL_ORDERS = 3
 """Orders a buyer needs for its cells to count: two buyers link on 2.2 shared waves or more,
 which takes three waves in one of the two grids."""
 _HOUR_US = 3_600_000_000
-_YOUNG_US = 30 * 86_400_000_000
-_QUICK_US = 90 * 60_000_000
+_YOUNG_US = YOUNG_DAYS * 86_400_000_000
+_QUICK_US = QUICK_PICKUP_MINUTES * 60_000_000
