@@ -99,17 +99,25 @@ CREATE TABLE IF NOT EXISTS order_lines (
     subsidy_fen     INTEGER NOT NULL,
     PRIMARY KEY (order_id, line_no)
 ) WITHOUT ROWID;
--- One row per (buyer, key): the first answer, kept byte for byte.
+-- One row per (buyer, key): the request it first came with and its first answer, which is
+-- kept byte for byte in `responses`. The key rows are small: their primary key is random (a
+-- buyer's), so each order touches a leaf page of this table somewhere in the tree, and with the
+-- answer inline (some 600 bytes) a leaf held four rows, split often and cost a whole page
+-- written per order. The answers are appended in order instead, many to a page.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     buyer_id     TEXT NOT NULL,
     key          TEXT NOT NULL,
     request_hash BLOB NOT NULL,
-    status       INTEGER NOT NULL,
-    body         BLOB NOT NULL,
+    response_id  INTEGER NOT NULL,       -- responses.response_id
     order_id     TEXT,
-    created_at   INTEGER NOT NULL,
     PRIMARY KEY (buyer_id, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS responses (
+    response_id INTEGER PRIMARY KEY,
+    status      INTEGER NOT NULL,
+    body        BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+);
 -- The outbox: written in the same transaction as the change it tells of.
 CREATE TABLE IF NOT EXISTS events (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,

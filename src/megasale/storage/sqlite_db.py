@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from megasale.domain.times import from_micros, to_micros
+from megasale.storage.sqlite_migrations import migrate
 
 __all__ = ["SqliteDatabase", "from_micros", "insert_many", "to_micros", "value_rows"]
 
@@ -99,6 +100,7 @@ class SqliteDatabase:
         conn = self.connection()
         for name in names:
             conn.executescript(package.joinpath(name).read_text("utf-8"))
+        migrate(conn)
         if self.path != ":memory:":
             self._checkpointer = threading.Thread(
                 target=self._checkpoint_forever, name="sqlite-checkpoint", daemon=True

@@ -61,31 +61,38 @@ def _lookup(
     key_columns: tuple[str, ...],
     value_columns: tuple[str, ...],
     keys: Sequence[tuple[str, ...]],
+    *,
+    join: str = "",
 ) -> list[tuple[Any, ...]]:
     """Rows of ``table`` whose key is one of ``keys``: key columns, then value columns.
 
     The keys are a VALUES list joined to the table with CROSS JOIN, which SQLite takes as the
     join order: one primary-key probe per key. (A row-value ``IN (VALUES ...)`` can make the
-    planner scan the whole table, which grows all day.)
+    planner scan the whole table, which grows all day.) ``join`` adds a join clause after the
+    table (alias ``t``); a value column with a dot is taken as written, others are ``t``'s.
     """
     rows: list[tuple[Any, ...]] = []
     for chunk in _chunks(keys, _CHUNK):
-        sql = _lookup_sql(table, key_columns, value_columns, len(chunk))
+        sql = _lookup_sql(table, key_columns, value_columns, len(chunk), join)
         rows.extend(conn.execute(sql, [v for key in chunk for v in key]).fetchall())
     return rows
 
 
 @lru_cache(maxsize=4096)
 def _lookup_sql(
-    table: str, key_columns: tuple[str, ...], value_columns: tuple[str, ...], count: int
+    table: str,
+    key_columns: tuple[str, ...],
+    value_columns: tuple[str, ...],
+    count: int,
+    join: str,
 ) -> str:
     """The statement of :func:`_lookup` for ``count`` keys (built once per shape)."""
     names = ", ".join(f"k{i}" for i in range(len(key_columns)))
     on = " AND ".join(f"t.{col} = k.k{i}" for i, col in enumerate(key_columns))
-    select = ", ".join(f"t.{col}" for col in (*key_columns, *value_columns))
+    select = ", ".join(col if "." in col else f"t.{col}" for col in (*key_columns, *value_columns))
     return (
         f"WITH k({names}) AS (VALUES {value_rows(len(key_columns), count)}) "
-        f"SELECT {select} FROM k CROSS JOIN {table} t ON {on}"
+        f"SELECT {select} FROM k CROSS JOIN {table} t ON {on} {join}"
     )
 
 
@@ -106,8 +113,9 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
             conn,
             "idempotency_keys",
             ("buyer_id", "key"),
-            ("request_hash", "status", "body"),
+            ("request_hash", "r.status", "r.body"),
             key_ids,
+            join="JOIN responses r USING (response_id)",
         )
     }
     sku_ids = list({(line.sku_id,) for p in batch for line in p.order.lines})
@@ -179,9 +187,9 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
                 order.buyer_id,
                 placement.idempotency_key,
                 placement.request_hash,
+                order.order_id if verdict is None else None,
                 response.status,
                 response.body,
-                order.order_id if verdict is None else None,
                 to_micros(order.placed_at),
             )
         )
@@ -197,8 +205,23 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
     if insert_many(conn, "buyer_limits", counted, then=_LIMIT_GUARD) != len(counted):
         raise GuardViolated(f"buyer limits: fewer than {len(counted)} rows within their limit")
     _write_orders(conn, accepted)
-    insert_many(conn, "idempotency_keys", stored)
+    _store_answers(conn, stored)
     return results
+
+
+def _store_answers(conn: sqlite3.Connection, stored: list[tuple[Any, ...]]) -> None:
+    """Key rows (buyer, key, request hash, order) with their answers (status, body, time),
+    the answers appended to ``responses`` under ids taken in order (the write lock is ours)."""
+    if not stored:
+        return
+    last = conn.execute("SELECT coalesce(max(response_id), 0) FROM responses").fetchone()[0]
+    ids = range(last + 1, last + 1 + len(stored))
+    insert_many(conn, "responses", [(n, *row[4:]) for n, row in zip(ids, stored, strict=True)])
+    insert_many(
+        conn,
+        "idempotency_keys (buyer_id, key, request_hash, order_id, response_id)",
+        [(*row[:4], n) for n, row in zip(ids, stored, strict=True)],
+    )
 
 
 _LIMIT_GUARD = (

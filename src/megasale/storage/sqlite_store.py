@@ -337,8 +337,8 @@ class SqliteStore:
         row = (
             self.db.connection()
             .execute(
-                "SELECT request_hash, status, body FROM idempotency_keys "
-                "WHERE buyer_id = ? AND key = ?",
+                "SELECT k.request_hash, r.status, r.body FROM idempotency_keys k "
+                "JOIN responses r USING (response_id) WHERE k.buyer_id = ? AND k.key = ?",
                 (buyer_id, key),
             )
             .fetchone()

@@ -1,0 +1,55 @@
+"""Bringing a database written by an earlier megasale up to the current schema.
+
+The schema files only create what is missing (``IF NOT EXISTS``), which cannot change a table
+that exists in an older shape. Each step here checks for the older shape and rewrites it in one
+write transaction, so a database opened by several processes at once is migrated once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = ["migrate"]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply every step whose older shape ``conn``'s database still has."""
+    _answers_out_of_line(conn)
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _answers_out_of_line(conn: sqlite3.Connection) -> None:
+    """Stored answers moved from ``idempotency_keys.body`` to the append-only ``responses``."""
+    if "body" not in _columns(conn, "idempotency_keys"):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if "body" in _columns(conn, "idempotency_keys"):  # not done meanwhile by another process
+            conn.execute("ALTER TABLE idempotency_keys RENAME TO idempotency_keys_before")
+            conn.execute(
+                "CREATE TABLE idempotency_keys (buyer_id TEXT NOT NULL, key TEXT NOT NULL, "
+                "request_hash BLOB NOT NULL, response_id INTEGER NOT NULL, order_id TEXT, "
+                "PRIMARY KEY (buyer_id, key)) WITHOUT ROWID"
+            )
+            conn.execute(
+                "CREATE TEMP TABLE numbered AS SELECT row_number() OVER "
+                "(ORDER BY created_at, buyer_id, key) + (SELECT coalesce(max(response_id), 0) "
+                "FROM responses) AS n, * FROM idempotency_keys_before"
+            )
+            conn.execute(
+                "INSERT INTO responses (response_id, status, body, created_at) "
+                "SELECT n, status, body, created_at FROM numbered"
+            )
+            conn.execute(
+                "INSERT INTO idempotency_keys (buyer_id, key, request_hash, response_id, "
+                "order_id) SELECT buyer_id, key, request_hash, n, order_id FROM numbered"
+            )
+            conn.execute("DROP TABLE numbered")
+            conn.execute("DROP TABLE idempotency_keys_before")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
