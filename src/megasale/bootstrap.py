@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import multiprocessing
 import os
+import secrets
 import signal
 import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,8 @@ from megasale.services.clock import SystemClock
 from megasale.services.fulfilment import Fulfilment
 from megasale.services.fulfilment_config import FulfilmentSettings
 from megasale.services.fulfilment_worker import FulfilmentWorker
+from megasale.services.group_commit import GroupCommitter
+from megasale.services.order_writer import RemoteCommitter, WriterServer, socket_path
 from megasale.services.platform import Platform
 from megasale.services.ports import Clock
 from megasale.services.returns import RefundSweeper
@@ -33,6 +39,7 @@ from megasale.storage.sqlite_risk import SqliteRisk
 from megasale.storage.sqlite_store import SqliteStore
 from megasale.storage.sqlite_trust_wiring import trust_over_sqlite
 from megasale.web.app import create_app
+from megasale.web.orders_api import render_placement
 
 __all__ = [
     "app_from_env",
@@ -47,7 +54,10 @@ __all__ = [
 def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:
     """The platform over the embedded default: one SQLite file."""
     store = SqliteStore(settings.db_path)
-    platform = Platform.over(store, clock or SystemClock())
+    address = settings.order_writer_address
+    platform = Platform.over(
+        store, clock or SystemClock(), committer=RemoteCommitter(address) if address else None
+    )
     platform.risk = RiskDesk(SqliteRisk(store.db), platform.clock)
     _wire_fulfilment(platform, settings)
     _wire_trust(platform)
@@ -143,6 +153,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "MEGASALE_MAX_BODY_BYTES": str(settings.max_body_bytes),
         "MEGASALE_STREAMING_DETECTION": "1" if settings.streaming_detection else "0",
         "MEGASALE_CONSUMERS": "all" if settings.consumers else "none",
+        "MEGASALE_ORDER_WRITER_ADDRESS": settings.order_writer_address or "",
     }
 
 
@@ -168,6 +179,7 @@ def app_from_env() -> Litestar:
         max_body_bytes=int(os.environ.get("MEGASALE_MAX_BODY_BYTES", str(64 * 1024))),
         streaming_detection=os.environ.get("MEGASALE_STREAMING_DETECTION", "1") != "0",
         consumers=os.environ.get("MEGASALE_CONSUMERS", "all") != "none",
+        order_writer_address=os.environ.get("MEGASALE_ORDER_WRITER_ADDRESS") or None,
     )
     return build_app(settings)
 
@@ -190,8 +202,12 @@ def serve(settings: Settings) -> None:
         "loop": "uvloop",
     }
     if settings.workers > 1:
+        writer = None
+        if settings.order_writer == "shared":
+            writer = _writer_address()
+            settings = replace(settings, order_writer_address=writer)
         os.environ.update(settings_to_env(settings))
-        _supervise(settings.workers, options)
+        _supervise(settings.workers, options, settings.db_path if writer else None, writer)
     else:
         uvicorn.run(build_app(settings), **options)
 
@@ -226,11 +242,76 @@ def _worker(options: dict[str, Any]) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _supervise(workers: int, options: dict[str, Any]) -> None:
-    """Run ``workers`` server processes until SIGINT or SIGTERM; replace any that dies.
+def _writer_address() -> str:
+    """A fresh socket address for the shared order writer: in Linux's abstract namespace (no
+    file to leave behind), elsewhere a path in the temporary directory."""
+    name = f"megasale-writer-{os.getpid()}-{secrets.token_hex(4)}"
+    if sys.platform == "linux":
+        return "@" + name
+    import tempfile
 
-    A worker that dies within its first seconds (the port is taken, the database cannot be
-    opened) stops the whole server instead of being restarted in a loop.
+    return str(Path(tempfile.gettempdir()) / f"{name}.sock")
+
+
+def _order_writer(db_path: str, address: str) -> None:
+    """The shared order writer of ``serve --workers N`` (a fresh interpreter: spawned)."""
+    import uvloop
+
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # Ctrl-C reaches the whole process group: the writer goes on until the workers have
+    # answered their last requests, and the supervisor then stops it with SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    uvloop.run(_write_orders_until_stopped(Path(db_path), address))
+
+
+async def _write_orders_until_stopped(db_path: Path, address: str) -> None:
+    store = SqliteStore(db_path)
+    server = WriterServer(GroupCommitter(store.take_orders), render_placement, address)
+    stopped = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)  # as Platform.start: no long collections mid-batch
+    await server.start()
+    try:
+        await stopped.wait()
+    finally:
+        await server.stop()
+        store.close()
+
+
+def _wait_for_writer(process: BaseProcess, address: str, timeout_s: float = 30.0) -> None:
+    """Return once the writer at ``address`` takes connections; exit if it died first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(socket_path(address))
+                return
+            except OSError:
+                pass
+        if not process.is_alive():
+            raise SystemExit(
+                f"the order writer exited with status {process.exitcode} right after it "
+                "started; see its error above"
+            )
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the order writer did not listen within {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
+def _supervise(
+    workers: int,
+    options: dict[str, Any],
+    db_path: Path | None = None,
+    writer_address: str | None = None,
+) -> None:
+    """Run ``workers`` server processes (and with ``writer_address``, the order writer they
+    share) until SIGINT or SIGTERM; replace any process that dies.
+
+    A process that dies within its first seconds (the port is taken, the database cannot be
+    opened) stops the whole server instead of being restarted in a loop. At the end the
+    workers stop first, then the writer, so that every order they took is answered.
     """
     # fail here, before any worker starts, if the port is not ours to share
     _listening_socket(options["host"], options["port"], options["backlog"]).close()
@@ -242,16 +323,26 @@ def _supervise(workers: int, options: dict[str, Any]) -> None:
         stopping = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    started: dict[int, tuple[BaseProcess, float]] = {}
+    started: dict[str, tuple[BaseProcess, float]] = {}
 
-    def start(slot: int) -> None:
-        process = spawn.Process(target=_worker, args=(options,), name=f"megasale-worker-{slot}")
+    def start(slot: str) -> None:
+        if slot == "writer":
+            process = spawn.Process(
+                target=_order_writer,
+                args=(str(db_path), writer_address),
+                name="megasale-order-writer",
+            )
+        else:
+            process = spawn.Process(target=_worker, args=(options,), name=f"megasale-{slot}")
         process.start()
         started[slot] = (process, time.monotonic())
 
     try:
-        for slot in range(workers):
-            start(slot)
+        if writer_address is not None:
+            start("writer")
+            _wait_for_writer(started["writer"][0], writer_address)
+        for n in range(workers):
+            start(f"worker-{n}")
         while not stopping:
             time.sleep(0.2)
             for slot, (process, since) in list(started.items()):
@@ -259,23 +350,29 @@ def _supervise(workers: int, options: dict[str, Any]) -> None:
                     continue
                 if time.monotonic() - since < WORKER_MIN_LIFE_S:
                     raise SystemExit(
-                        f"server worker {slot} exited with status {process.exitcode} right "
+                        f"server {slot} exited with status {process.exitcode} right "
                         "after it started; see its error above"
                     )
                 print(
-                    f"megasale: worker {slot} exited with status {process.exitcode}; "
-                    "starting another",
+                    f"megasale: {slot} exited with status {process.exitcode}; starting another",
                     file=sys.stderr,
                 )
                 start(slot)
     finally:
-        for process, _ in started.values():
-            if process.is_alive():
-                process.terminate()  # SIGTERM: uvicorn shuts the worker down gracefully
-        for process, _ in started.values():
-            process.join(WORKER_STOP_S)
-            if process.is_alive():
-                process.kill()
-                process.join()
+        writer = started.pop("writer", None)
+        _stop_all([process for process, _ in started.values()])
+        if writer is not None:
+            _stop_all([writer[0]])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _stop_all(processes: list[BaseProcess]) -> None:
+    for process in processes:
+        if process.is_alive():
+            process.terminate()  # SIGTERM: each shuts down gracefully
+    for process in processes:
+        process.join(WORKER_STOP_S)
+        if process.is_alive():
+            process.kill()
+            process.join()

@@ -37,6 +37,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         workers=getattr(args, "workers", 1),
         streaming_detection=not getattr(args, "no_detection", False),
         consumers=getattr(args, "consumers", "all") != "none",
+        order_writer=getattr(args, "order_writer", "shared"),
     )
 
 
@@ -57,6 +58,13 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
         help="an address or CIDR range whose X-Forwarded-For is believed (repeatable)",
     )
     parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    parser.add_argument(
+        "--order-writer",
+        choices=["shared", "per-worker"],
+        default="shared",
+        help="with --workers: one process writes all workers' orders (shared, the default), "
+        "or each worker writes its own (per-worker)",
+    )
     parser.add_argument(
         "--consumers",
         choices=["all", "none"],

@@ -37,3 +37,8 @@ class Settings:
     #: run the event-log consumers (live screen, fulfilment worker, refund sweeper, streaming
     #: detection) in this server; ``False`` makes an API-only server for scaling out
     consumers: bool = True
+    #: with several workers: ``"shared"``, one process writes every worker's orders (the
+    #: default); ``"per-worker"``, each worker writes its own, taking turns on the file's lock
+    order_writer: str = "shared"
+    #: the shared order writer's socket, set for the workers by ``serve --workers N``
+    order_writer_address: str | None = None

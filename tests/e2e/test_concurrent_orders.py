@@ -105,7 +105,8 @@ def test_a_storm_of_buyers_with_retries_sells_exactly_the_stock_and_spends_at_mo
 ):
     db = tmp_path / "storm.db"
     seeded = seed(db)
-    servers = [Server(db), Server(db)]
+    # one server process writing its own orders, and two workers sharing an order writer
+    servers = [Server(db), Server(db, "--workers", "2", "--consumers", "none")]
     try:
         answers, _ = asyncio.run(storm([s.port for s in servers], seeded))
     finally:

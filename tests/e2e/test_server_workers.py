@@ -1,15 +1,20 @@
-"""``megasale serve --workers N``: N processes on one port, replaced when one dies, all stopped
-together."""
+"""``megasale serve --workers N``: N processes on one port and the order writer they share,
+replaced when one dies, all stopped together."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
 import httpx
 from tests.e2e.servers import Server
+
+from megasale.bootstrap import build_platform
+from megasale.config import Settings
+from megasale.sim.seed import Seeded, SeedPlan, seed_platform
 
 
 def _workers_of(parent: int) -> set[int]:
@@ -50,24 +55,52 @@ def _alive(pid: int) -> bool:
     )
 
 
-def test_workers_share_the_port_are_replaced_and_stop_together(tmp_path: Path) -> None:
-    server = Server(tmp_path / "w.db", "--workers", "2", "--consumers", "none")
+def _order(base: str, seeded: Seeded, buyer: int, key: str) -> int:
+    token = seeded.buyers[buyer]["token"]
+    body = {
+        "promotion_id": seeded.promotion_id,
+        "lines": [{"sku_id": "sku-0001", "quantity": 1}],
+        "fulfilment": {"kind": "pickup", "store_id": "st-bj-01"},
+    }
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    return httpx.post(f"{base}/v1/orders", json=body, headers=headers, timeout=10).status_code
+
+
+def test_workers_share_the_port_and_a_writer_are_replaced_and_stop_together(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "w.db"
+    platform = build_platform(Settings(db_path=db, consumers=False))
+    seeded = seed_platform(platform, SeedPlan(buyers=8, skus=1, stock=100))
+    platform.store.close()
+    server = Server(db, "--workers", "2", "--consumers", "none")
     try:
-        _wait_for(lambda: len(_workers_of(server.proc.pid)) == 2)
+        # the order writer starts first (the lowest pid), then the two workers
+        _wait_for(lambda: len(_workers_of(server.proc.pid)) == 3)
         first = _workers_of(server.proc.pid)
+        writer = min(first)
         _all_answer(server.base)
+        assert [_order(server.base, seeded, n, f"k-{n}") for n in range(4)] == [201] * 4
 
         # a worker that crashes after its first seconds is replaced; the port keeps answering
         time.sleep(5.5)
-        victim = min(first)
+        victim = max(first)
         os.kill(victim, signal.SIGKILL)
-        _wait_for(lambda: len(_workers_of(server.proc.pid) - {victim}) == 2)
+        _wait_for(lambda: len(_workers_of(server.proc.pid) - {victim}) == 3)
         assert victim not in _workers_of(server.proc.pid)
         _all_answer(server.base)
 
-        workers = _workers_of(server.proc.pid)
+        # so is the writer; the workers connect to the new one and orders go on, once each
+        os.kill(writer, signal.SIGKILL)
+        _wait_for(lambda: len(_workers_of(server.proc.pid) - {writer}) == 3)
+        statuses = [_order(server.base, seeded, n, f"k-{n}") for n in range(8)]
+        assert statuses == [201] * 8
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 8
+
+        processes = _workers_of(server.proc.pid)
         server.proc.send_signal(signal.SIGTERM)
         assert server.proc.wait(timeout=30) == 0
-        _wait_for(lambda: not any(_alive(pid) for pid in workers))
+        _wait_for(lambda: not any(_alive(pid) for pid in processes))
     finally:
         server.stop()

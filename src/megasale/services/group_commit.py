@@ -85,20 +85,27 @@ class GroupCommitter:
         self._loop = None
 
     async def submit(self, placement: Placement) -> PlacementResult:
+        return await self._enqueue([placement])[0]
+
+    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]:
+        """Several placements at once (the order writer's, from another server process)."""
+        return list(await asyncio.gather(*self._enqueue(placements)))
+
+    def _enqueue(self, placements: Sequence[Placement]) -> list[asyncio.Future[PlacementResult]]:
         if self._loop is None:
             raise RuntimeError("GroupCommitter.start() was not awaited")
-        future: asyncio.Future[PlacementResult] = self._loop.create_future()
+        waiting = [(placement, self._loop.create_future()) for placement in placements]
         if self.inline:
             assert self._wakeup is not None
-            self._pending.append((placement, future))
+            self._pending.extend(waiting)
             self._wakeup.set()
         else:
             with self._ready:
                 if self._stopping:
                     raise RuntimeError("the order writer stopped")
-                self._pending.append((placement, future))
+                self._pending.extend(waiting)
                 self._ready.notify()
-        return await future
+        return [future for _, future in waiting]
 
     def _write_forever(self) -> None:
         """The writer thread: take what is waiting, write it, hand the answers to the loop."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from megasale.domain.errors import (
     IdempotencyKeyInFlight,
@@ -16,10 +17,32 @@ from megasale.domain.errors import (
 from megasale.domain.orders import Order, OrderRequest, Pickup, quote_order
 from megasale.services.accounts import time_ordered_id
 from megasale.services.catalog import Catalog, require_role
-from megasale.services.group_commit import GroupCommitter
-from megasale.services.ports import Account, Clock, Placement, Role, Store, StoredResponse
+from megasale.services.ports import (
+    Account,
+    Clock,
+    Placement,
+    PlacementResult,
+    Role,
+    Store,
+    StoredResponse,
+)
 
-__all__ = ["OrderDesk", "check_idempotency_key"]
+__all__ = ["Committer", "OrderDesk", "check_idempotency_key"]
+
+
+class Committer(Protocol):
+    """Writes placements in batches: this process's :class:`~megasale.services.group_commit.
+    GroupCommitter`, or the shared order writer's :class:`~megasale.services.order_writer.
+    RemoteCommitter`."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def submit(self, placement: Placement) -> PlacementResult: ...
+
+    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]: ...
+
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
@@ -45,7 +68,7 @@ class OrderDesk:
     (malformed, unknown SKU, promotion not open) store nothing, as nothing was attempted.
     """
 
-    def __init__(self, store: Store, catalog: Catalog, committer: GroupCommitter, clock: Clock):
+    def __init__(self, store: Store, catalog: Catalog, committer: Committer, clock: Clock):
         self._store = store
         self._catalog = catalog
         self._committer = committer

@@ -10,7 +10,7 @@ from megasale.services.accounts import Accounts
 from megasale.services.catalog import Catalog
 from megasale.services.fulfilment import Fulfilment
 from megasale.services.group_commit import GroupCommitter
-from megasale.services.placement import OrderDesk
+from megasale.services.placement import Committer, OrderDesk
 from megasale.services.ports import Clock, Store
 from megasale.services.risk import RiskDesk
 from megasale.services.trust_program import TrustProgram
@@ -33,7 +33,7 @@ class Platform:
     accounts: Accounts
     catalog: Catalog
     desk: OrderDesk
-    committer: GroupCommitter
+    committer: Committer
     background: list[Background] = field(default_factory=list)
     #: the live sales screen's consumer (a ``megasale.live.runner.LiveRunner``), also in background
     live: Background | None = None
@@ -45,9 +45,18 @@ class Platform:
     fulfilment: Fulfilment | None = None
 
     @classmethod
-    def over(cls, store: Store, clock: Clock, *, max_batch: int = 512) -> Platform:
+    def over(
+        cls,
+        store: Store,
+        clock: Clock,
+        *,
+        max_batch: int = 512,
+        committer: Committer | None = None,
+    ) -> Platform:
+        """The platform over ``store``; orders are written by ``committer`` (default: a
+        :class:`GroupCommitter` of this process over ``store``)."""
         catalog = Catalog(store)
-        committer = GroupCommitter(store.take_orders, max_batch=max_batch)
+        committer = committer or GroupCommitter(store.take_orders, max_batch=max_batch)
         return cls(
             store=store,
             clock=clock,

@@ -35,7 +35,7 @@ from megasale.web.problems import PROBLEM_JSON, render_error
 from megasale.web.raw import RawResponse, decode_body, headers_of, read_body
 from megasale.web.schemas import OrderIn, OrderOut, PickupIn, order_out
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "render_placement"]
 
 _encode = msgspec.json.Encoder().encode
 _decode_order = msgspec.json.Decoder(OrderIn)
@@ -78,7 +78,8 @@ class _PlaceOrderOperation(Operation):
         return schema
 
 
-def _render(outcome: Order | PlacementRejected) -> StoredResponse:
+def render_placement(outcome: Order | PlacementRejected) -> StoredResponse:
+    """The response to a placement, as the writer stores it under the key and sends it."""
     if isinstance(outcome, Order):
         return StoredResponse(201, _encode(order_out(outcome)))
     return render_error(outcome)
@@ -125,7 +126,7 @@ async def place_order(request: HttpRequest) -> RawResponse:
         key,
         _to_request(buyer.account_id, data, client),
         hashlib.sha256(_encode(data)).digest(),
-        _render,
+        render_placement,
     )
     media = _JSON if response.status < 400 else _PROBLEM_JSON
     return RawResponse(response.status, response.body, media)

@@ -1,0 +1,387 @@
+"""One order writer for all the server processes of ``serve --workers N``.
+
+Each server process used to write its own batches. SQLite admits one writer at a time, so the
+processes queued on the file's lock, and a writer holding it also waited for its own process's
+interpreter lock after every SQLite call (the event loop beside it had it): every such wait
+stalled the other processes' orders too, and at saturation two workers kept only 1.3 of the 2
+cores busy. Each batch was also only one process's share of the orders, so there were twice the
+commits, each with its fixed cost.
+
+Here one process writes for all: the server processes send their placements over a local
+socket to :class:`WriterServer`, which feeds them to one :class:`GroupCommitter` (the same
+batching, the same transaction, the same answers) and sends each answer back.
+:class:`RemoteCommitter` is the server processes' side: it has the committer's interface, so
+the order desk does not know where its orders are written.
+
+The wire: frames of a 4-byte big-endian length and a msgpack body. A server process sends a
+list of :class:`WirePlacement` (all that its requests submitted since the last send); the
+writer answers with a list of :class:`WireResult`, in any order, matched by ``n``. A batch that
+failed answers each of its placements with ``failure`` set: nothing of it was written.
+
+If the writer goes away while placements are on the wire, they fail with
+:class:`OrderWriterUnavailable` (the API answers 503: retry with the same Idempotency-Key,
+which returns the order if it was in fact written). The next placement connects again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from collections.abc import Callable, Sequence
+
+import msgspec
+
+from megasale.domain.errors import PlacementRejected
+from megasale.domain.orders import ClientContext, Order, OrderLine, OrderStatus, Pickup, Shipping
+from megasale.domain.times import from_micros, to_micros
+from megasale.services.group_commit import GroupCommitter
+from megasale.services.ports import Placement, PlacementResult, StoredResponse
+
+__all__ = [
+    "OrderWriterUnavailable",
+    "RemoteCommitter",
+    "WirePlacement",
+    "WireResult",
+    "WriterServer",
+    "from_wire",
+    "socket_path",
+    "to_wire",
+]
+
+Render = Callable[[Order | PlacementRejected], StoredResponse]
+
+_LENGTH = struct.Struct(">I")
+#: the largest frame either side accepts (a batch of 512 orders is well under 1 MiB)
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+
+
+class OrderWriterUnavailable(RuntimeError):
+    """The order writer could not be reached, or went away before it answered."""
+
+
+class WireOrder(msgspec.Struct, array_like=True, frozen=True):
+    order_id: str
+    buyer_id: str
+    shop_id: str
+    promotion_id: str
+    #: per line: sku, category, quantity, unit price, amount, subsidy
+    lines: list[tuple[str, str, int, int, int, int]]
+    pickup_store_id: str | None
+    ship_address: str | None
+    ip: str
+    device_id: str | None
+    payment_id: str | None
+    placed_at_us: int
+
+
+class WirePlacement(msgspec.Struct, array_like=True, frozen=True):
+    n: int  # the sender's number for it, echoed in the answer
+    order: WireOrder
+    idempotency_key: str
+    request_hash: bytes
+
+
+class WireResult(msgspec.Struct, array_like=True, frozen=True):
+    n: int
+    status: int | None = None
+    body: bytes | None = None
+    accepted: bool = False
+    replayed: bool = False
+    key_reused: bool = False
+    failure: str | None = None  # the batch failed: nothing of it was written
+
+
+def to_wire(n: int, placement: Placement) -> WirePlacement:
+    o = placement.order
+    if o.status is not OrderStatus.PLACED or o.received_at is not None:
+        raise ValueError(f"order {o.order_id} is not a new order")
+    f = o.fulfilment
+    return WirePlacement(
+        n,
+        WireOrder(
+            o.order_id,
+            o.buyer_id,
+            o.shop_id,
+            o.promotion_id,
+            [
+                (x.sku_id, x.category, x.quantity, x.unit_price_fen, x.amount_fen, x.subsidy_fen)
+                for x in o.lines
+            ],
+            f.store_id if isinstance(f, Pickup) else None,
+            f.address if isinstance(f, Shipping) else None,
+            o.client.ip,
+            o.client.device_id,
+            o.client.payment_id,
+            to_micros(o.placed_at),
+        ),
+        placement.idempotency_key,
+        placement.request_hash,
+    )
+
+
+def from_wire(wire: WirePlacement, render: Render) -> Placement:
+    w = wire.order
+    if w.pickup_store_id is not None:
+        fulfilment: Pickup | Shipping = Pickup(w.pickup_store_id)
+    elif w.ship_address is not None:
+        fulfilment = Shipping(w.ship_address)
+    else:
+        raise ValueError(f"order {w.order_id} has neither a pickup store nor an address")
+    order = Order(
+        order_id=w.order_id,
+        buyer_id=w.buyer_id,
+        shop_id=w.shop_id,
+        promotion_id=w.promotion_id,
+        lines=tuple(OrderLine(*line) for line in w.lines),
+        fulfilment=fulfilment,
+        client=ClientContext(w.ip, w.device_id, w.payment_id),
+        placed_at=from_micros(w.placed_at_us),
+    )
+    return Placement(order, wire.idempotency_key, wire.request_hash, render)
+
+
+def socket_path(address: str) -> str:
+    """The ``AF_UNIX`` path of an address: ``@name`` is ``name`` in the abstract namespace."""
+    return "\0" + address[1:] if address.startswith("@") else address
+
+
+async def _connect_unix(
+    address: str,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    # connected by hand: uvloop's open_unix_connection refuses abstract addresses (EINVAL)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, socket_path(address))
+    except BaseException:
+        sock.close()
+        raise
+    return await asyncio.open_unix_connection(sock=sock)
+
+
+def _result_of(wire: WireResult) -> PlacementResult:
+    response = None if wire.status is None else StoredResponse(wire.status, wire.body or b"")
+    return PlacementResult(response, wire.accepted, wire.replayed, wire.key_reused)
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> bytes | None:
+    """The next frame's body, or ``None`` at a clean end of the stream."""
+    try:
+        head = await reader.readexactly(_LENGTH.size)
+    except asyncio.IncompleteReadError as exc:
+        if exc.partial:
+            raise
+        return None
+    (length,) = _LENGTH.unpack(head)
+    if length > MAX_FRAME_BYTES:
+        raise ValueError(f"a frame of {length} bytes is over the limit of {MAX_FRAME_BYTES}")
+    return await reader.readexactly(length)
+
+
+def _frame(body: bytes) -> bytes:
+    return _LENGTH.pack(len(body)) + body
+
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode_placements = msgspec.msgpack.Decoder(list[WirePlacement]).decode
+_decode_results = msgspec.msgpack.Decoder(list[WireResult]).decode
+
+
+class WriterServer:
+    """The writer's side: placements from any number of connections into one committer.
+
+    ``address`` is a Unix socket path, or ``@name`` for ``name`` in Linux's abstract
+    namespace (no file to leave behind).
+    """
+
+    def __init__(self, committer: GroupCommitter, render: Render, address: str) -> None:
+        self._committer = committer
+        self._render = render
+        self.address = address
+        self._server: asyncio.AbstractServer | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # answers being made
+        self._clients: dict[asyncio.StreamWriter, asyncio.Task[object]] = {}
+
+    async def start(self) -> None:
+        await self._committer.start()
+        self._server = await asyncio.start_unix_server(self._serve, path=socket_path(self.address))
+
+    async def stop(self) -> None:
+        """Stop taking placements; answer those already taken, hang up, stop the committer."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks))
+        for writer in list(self._clients):
+            writer.close()  # the sender fails what it sends from now on, and connects again
+        if self._clients:
+            await asyncio.wait(set(self._clients.values()))
+        await self._committer.stop()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._clients[writer] = task
+        try:
+            while self._server is not None:
+                body = await _read_frame(reader)
+                if body is None:
+                    break
+                wires = _decode_placements(body)
+                # answered as their batch commits; meanwhile the next frame is read
+                task = asyncio.create_task(self._answer(writer, wires))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError, msgspec.DecodeError):
+            pass  # a broken or garbled connection: its sender fails what it sent and reconnects
+        finally:
+            if self._tasks:  # answer what this connection sent before closing it
+                await asyncio.wait(set(self._tasks))
+            writer.close()
+            del self._clients[writer]
+
+    async def _answer(self, writer: asyncio.StreamWriter, wires: list[WirePlacement]) -> None:
+        answers: list[WireResult] = []
+        try:
+            placements = [from_wire(w, self._render) for w in wires]
+            results = await self._committer.submit_many(placements)
+        except Exception as exc:  # every sender learns that its batch failed
+            message = f"{type(exc).__name__}: {exc}"
+            answers = [WireResult(w.n, failure=message) for w in wires]
+        else:
+            for w, r in zip(wires, results, strict=True):
+                status = None if r.response is None else r.response.status
+                body = None if r.response is None else r.response.body
+                answers.append(WireResult(w.n, status, body, r.accepted, r.replayed, r.key_reused))
+        if not writer.is_closing():
+            writer.write(_frame(_encode(answers)))
+
+
+class RemoteCommitter:
+    """A server process's committer whose placements the writer process writes.
+
+    Placements submitted in one turn of the event loop go in one frame; answers resolve their
+    callers as they arrive. ``connect_timeout_s`` bounds how long a placement waits for the
+    writer to accept a connection (at start, or while a new writer takes over).
+    """
+
+    def __init__(self, address: str, *, connect_timeout_s: float = 10.0) -> None:
+        self.address = address
+        self.connect_timeout_s = connect_timeout_s
+        self._writer: asyncio.StreamWriter | None = None
+        self._on_wire: set[int] = set()  # sent on the current connection, not answered yet
+        self._reading: asyncio.Task[None] | None = None
+        self._connecting: asyncio.Lock | None = None
+        self._waiting: dict[int, asyncio.Future[PlacementResult]] = {}
+        self._outbox: list[WirePlacement] = []
+        self._flush_due = False
+        self._next = 0
+        self.batches = 0
+        self.placements = 0
+
+    async def start(self) -> None:
+        self._connecting = asyncio.Lock()
+        await self._connect()
+
+    async def stop(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        reading, self._reading = self._reading, None
+        if reading is not None:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+        self._fail_all("the order writer connection was closed")
+
+    async def submit(self, placement: Placement) -> PlacementResult:
+        return (await self.submit_many([placement]))[0]
+
+    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]:
+        if self._writer is None or self._writer.is_closing():
+            await self._connect()
+        loop = asyncio.get_running_loop()
+        futures = []
+        for placement in placements:
+            self._next += 1
+            future: asyncio.Future[PlacementResult] = loop.create_future()
+            self._waiting[self._next] = future
+            self._outbox.append(to_wire(self._next, placement))
+            futures.append(future)
+        if not self._flush_due:
+            self._flush_due = True
+            loop.call_soon(self._flush)
+        return list(await asyncio.gather(*futures))
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        outbox, self._outbox = self._outbox, []
+        if not outbox:
+            return
+        writer = self._writer
+        if writer is None or writer.is_closing():
+            self._fail([w.n for w in outbox], "the order writer went away")
+            return
+        self._on_wire.update(w.n for w in outbox)
+        writer.write(_frame(_encode(outbox)))
+
+    async def _connect(self) -> None:
+        assert self._connecting is not None, "RemoteCommitter.start() was not awaited"
+        async with self._connecting:
+            if self._writer is not None and not self._writer.is_closing():
+                return
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.connect_timeout_s
+            while True:
+                try:
+                    reader, writer = await _connect_unix(self.address)
+                    break
+                except OSError as exc:
+                    if loop.time() >= deadline:
+                        raise OrderWriterUnavailable(
+                            f"no order writer at {self.address!r}: {exc}"
+                        ) from exc
+                    await asyncio.sleep(0.05)
+            self._writer, self._on_wire = writer, set()
+            self._reading = asyncio.create_task(self._read_forever(reader, writer, self._on_wire))
+
+    async def _read_forever(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_wire: set[int]
+    ) -> None:
+        """Resolve the answers of one connection; when it ends, fail what it left unanswered."""
+        why = "the order writer closed the connection before it answered"
+        try:
+            while (body := await _read_frame(reader)) is not None:
+                answers = _decode_results(body)
+                self.batches += 1
+                self.placements += len(answers)
+                for answer in answers:
+                    on_wire.discard(answer.n)
+                    future = self._waiting.pop(answer.n, None)
+                    if future is None or future.done():
+                        continue
+                    if answer.failure is not None:
+                        future.set_exception(RuntimeError(answer.failure))
+                    else:
+                        future.set_result(_result_of(answer))
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+            why = f"the order writer connection broke: {exc}"
+        finally:
+            if self._writer is writer:
+                self._writer = None
+            writer.close()
+            self._fail(list(on_wire), why)
+
+    def _fail(self, numbers: list[int], why: str) -> None:
+        for n in numbers:
+            future = self._waiting.pop(n, None)
+            if future is not None and not future.done():
+                future.set_exception(OrderWriterUnavailable(why))
+
+    def _fail_all(self, why: str) -> None:
+        self._fail(list(self._waiting), why)
