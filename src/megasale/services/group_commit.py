@@ -18,13 +18,27 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from megasale.services.ports import Placement, PlacementResult
 
 __all__ = ["GroupCommitter"]
 
 TakeOrders = Callable[[Sequence[Placement]], list[PlacementResult]]
-Waiting = tuple[Placement, asyncio.Future[PlacementResult]]
+
+
+class _Submitted:
+    """Placements submitted together, answered together: one future for all their results."""
+
+    __slots__ = ("future", "left", "results")
+
+    def __init__(self, future: asyncio.Future[list[PlacementResult]], count: int) -> None:
+        self.future = future
+        self.results: list[PlacementResult | None] = [None] * count
+        self.left = count
+
+
+Waiting = tuple[Placement, _Submitted, int]
 
 
 class GroupCommitter:
@@ -79,22 +93,28 @@ class GroupCommitter:
             await asyncio.sleep(0)  # let its answers reach their callers
         with self._ready:
             left, self._pending = self._pending, []
-        for _, future in left:
-            if not future.done():
-                future.set_exception(RuntimeError("the order writer stopped"))
+        for _, submitted, _ in left:
+            if not submitted.future.done():
+                submitted.future.set_exception(RuntimeError("the order writer stopped"))
         self._loop = None
 
     async def submit(self, placement: Placement) -> PlacementResult:
-        return await self._enqueue([placement])[0]
+        return (await self.submit_many([placement]))[0]
 
     async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]:
-        """Several placements at once (the order writer's, from another server process)."""
-        return list(await asyncio.gather(*self._enqueue(placements)))
+        """Several placements at once; they may be written in different batches."""
+        return await self.enqueue(placements)
 
-    def _enqueue(self, placements: Sequence[Placement]) -> list[asyncio.Future[PlacementResult]]:
+    def enqueue(self, placements: Sequence[Placement]) -> asyncio.Future[list[PlacementResult]]:
+        """Queue ``placements``; the future has their results, in order, once all are written
+        (the order writer's way: a callback on it answers another server process)."""
         if self._loop is None:
             raise RuntimeError("GroupCommitter.start() was not awaited")
-        waiting = [(placement, self._loop.create_future()) for placement in placements]
+        submitted = _Submitted(self._loop.create_future(), len(placements))
+        waiting = [(placement, submitted, i) for i, placement in enumerate(placements)]
+        if not waiting:
+            submitted.future.set_result([])
+            return submitted.future
         if self.inline:
             assert self._wakeup is not None
             self._pending.extend(waiting)
@@ -105,7 +125,7 @@ class GroupCommitter:
                     raise RuntimeError("the order writer stopped")
                 self._pending.extend(waiting)
                 self._ready.notify()
-        return [future for _, future in waiting]
+        return submitted.future
 
     def _write_forever(self) -> None:
         """The writer thread: take what is waiting, write it, hand the answers to the loop."""
@@ -127,21 +147,24 @@ class GroupCommitter:
 
     def _write(self, batch: list[Waiting]) -> list[PlacementResult] | Exception:
         try:
-            return self._take_orders([placement for placement, _ in batch])
+            return self._take_orders([placement for placement, _, _ in batch])
         except Exception as exc:  # nothing of the batch committed: every caller may retry
             return exc
 
     def _answer(self, batch: list[Waiting], outcome: list[PlacementResult] | Exception) -> None:
         if isinstance(outcome, Exception):
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(outcome)
+            for _, submitted, _ in batch:
+                if not submitted.future.done():
+                    submitted.future.set_exception(outcome)
             return
         self.batches += 1
         self.placements += len(batch)
-        for (_, future), result in zip(batch, outcome, strict=True):
-            if not future.done():  # a caller that went away meanwhile still has its order
-                future.set_result(result)
+        for (_, submitted, i), result in zip(batch, outcome, strict=True):
+            submitted.results[i] = result
+            submitted.left -= 1
+            # a caller that went away meanwhile still has its order
+            if not submitted.left and not submitted.future.done():
+                submitted.future.set_result(cast(list[PlacementResult], submitted.results))
 
     async def _run_inline(self) -> None:
         assert self._wakeup is not None

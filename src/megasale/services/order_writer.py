@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import struct
 from collections.abc import Callable, Sequence
@@ -201,7 +202,7 @@ class WriterServer:
         self._render = render
         self.address = address
         self._server: asyncio.AbstractServer | None = None
-        self._tasks: set[asyncio.Task[None]] = set()  # answers being made
+        self._unanswered: set[asyncio.Future[list[PlacementResult]]] = set()
         self._clients: dict[asyncio.StreamWriter, asyncio.Task[object]] = {}
 
     async def start(self) -> None:
@@ -213,8 +214,8 @@ class WriterServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        if self._tasks:
-            await asyncio.wait(set(self._tasks))
+        if self._unanswered:
+            await asyncio.wait(set(self._unanswered))
         for writer in list(self._clients):
             writer.close()  # the sender fails what it sends from now on, and connects again
         if self._clients:
@@ -232,32 +233,47 @@ class WriterServer:
                     break
                 wires = _decode_placements(body)
                 # answered as their batch commits; meanwhile the next frame is read
-                task = asyncio.create_task(self._answer(writer, wires))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                try:
+                    results = self._committer.enqueue([from_wire(w, self._render) for w in wires])
+                except Exception as exc:  # a placement that makes no order, or no committer
+                    writer.write(_frame(_encode(_failed(wires, exc))))
+                    continue
+                self._unanswered.add(results)
+                results.add_done_callback(functools.partial(self._answer, writer, wires))
         except (ConnectionError, asyncio.IncompleteReadError, ValueError, msgspec.DecodeError):
             pass  # a broken or garbled connection: its sender fails what it sent and reconnects
         finally:
-            if self._tasks:  # answer what this connection sent before closing it
-                await asyncio.wait(set(self._tasks))
+            mine = [f for f in self._unanswered if not f.done()]
+            if mine:  # answer what this connection sent before closing it
+                await asyncio.wait(mine)
             writer.close()
             del self._clients[writer]
 
-    async def _answer(self, writer: asyncio.StreamWriter, wires: list[WirePlacement]) -> None:
-        answers: list[WireResult] = []
-        try:
-            placements = [from_wire(w, self._render) for w in wires]
-            results = await self._committer.submit_many(placements)
-        except Exception as exc:  # every sender learns that its batch failed
-            message = f"{type(exc).__name__}: {exc}"
-            answers = [WireResult(w.n, failure=message) for w in wires]
-        else:
-            for w, r in zip(wires, results, strict=True):
-                status = None if r.response is None else r.response.status
-                body = None if r.response is None else r.response.body
-                answers.append(WireResult(w.n, status, body, r.accepted, r.replayed, r.key_reused))
-        if not writer.is_closing():
-            writer.write(_frame(_encode(answers)))
+    def _answer(
+        self,
+        writer: asyncio.StreamWriter,
+        wires: list[WirePlacement],
+        results: asyncio.Future[list[PlacementResult]],
+    ) -> None:
+        self._unanswered.discard(results)
+        if writer.is_closing():
+            return
+        if results.cancelled() or results.exception() is not None:
+            failure = results.exception() or RuntimeError("the order writer stopped")
+            writer.write(_frame(_encode(_failed(wires, failure))))
+            return
+        answers = []
+        for w, r in zip(wires, results.result(), strict=True):
+            status = None if r.response is None else r.response.status
+            body = None if r.response is None else r.response.body
+            answers.append(WireResult(w.n, status, body, r.accepted, r.replayed, r.key_reused))
+        writer.write(_frame(_encode(answers)))
+
+
+def _failed(wires: list[WirePlacement], exc: BaseException) -> list[WireResult]:
+    """Each placement's answer when their batch failed: nothing of it was written."""
+    message = f"{type(exc).__name__}: {exc}"
+    return [WireResult(w.n, failure=message) for w in wires]
 
 
 class RemoteCommitter:
@@ -300,23 +316,20 @@ class RemoteCommitter:
         self._fail_all("the order writer connection was closed")
 
     async def submit(self, placement: Placement) -> PlacementResult:
-        return (await self.submit_many([placement]))[0]
-
-    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]:
         if self._writer is None or self._writer.is_closing():
             await self._connect()
         loop = asyncio.get_running_loop()
-        futures = []
-        for placement in placements:
-            self._next += 1
-            future: asyncio.Future[PlacementResult] = loop.create_future()
-            self._waiting[self._next] = future
-            self._outbox.append(to_wire(self._next, placement))
-            futures.append(future)
-        if not self._flush_due:
+        self._next += 1
+        future: asyncio.Future[PlacementResult] = loop.create_future()
+        self._waiting[self._next] = future
+        self._outbox.append(to_wire(self._next, placement))
+        if not self._flush_due:  # sent once this turn of the loop has submitted all it will
             self._flush_due = True
             loop.call_soon(self._flush)
-        return list(await asyncio.gather(*futures))
+        return await future
+
+    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]:
+        return list(await asyncio.gather(*(self.submit(p) for p in placements)))
 
     def _flush(self) -> None:
         self._flush_due = False
