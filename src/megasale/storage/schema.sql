@@ -85,8 +85,8 @@ CREATE TABLE IF NOT EXISTS orders (
     received_at     INTEGER              -- when the buyer had the goods (collected or delivered)
 );
 -- No index by buyer: a buyer's orders are listed through idempotency_keys (its primary key
--- starts with buyer_id and each row names its order), and each random-keyed index written per
--- order is another page in every commit.
+-- starts with buyer_id, and each row's answer names its order), and each random-keyed index
+-- written per order is another page in every commit.
 DROP INDEX IF EXISTS orders_by_buyer;
 CREATE TABLE IF NOT EXISTS order_lines (
     order_id        TEXT NOT NULL REFERENCES orders(order_id),
@@ -99,24 +99,25 @@ CREATE TABLE IF NOT EXISTS order_lines (
     subsidy_fen     INTEGER NOT NULL,
     PRIMARY KEY (order_id, line_no)
 ) WITHOUT ROWID;
--- One row per (buyer, key): the request it first came with and its first answer, which is
--- kept byte for byte in `responses`. The key rows are small: their primary key is random (a
--- buyer's), so each order touches a leaf page of this table somewhere in the tree, and with the
--- answer inline (some 600 bytes) a leaf held four rows, split often and cost a whole page
--- written per order. The answers are appended in order instead, many to a page.
+-- One row per (buyer, key), naming the first answer under the key. The key rows are as small
+-- as they can be: their primary key is random (a buyer's), so each order touches a leaf page of
+-- this table somewhere in the tree, and every page a commit touches is written whole. With the
+-- answer inline (some 600 bytes) a leaf held four rows and split often. What the first request
+-- was (its body's hash), the order it placed, if any, and the answer byte for byte are appended
+-- to `responses` in order instead, many to a page.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     buyer_id     TEXT NOT NULL,
     key          TEXT NOT NULL,
-    request_hash BLOB NOT NULL,
     response_id  INTEGER NOT NULL,       -- responses.response_id
-    order_id     TEXT,
     PRIMARY KEY (buyer_id, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS responses (
-    response_id INTEGER PRIMARY KEY,
-    status      INTEGER NOT NULL,
-    body        BLOB NOT NULL,
-    created_at  INTEGER NOT NULL
+    response_id  INTEGER PRIMARY KEY,
+    request_hash BLOB NOT NULL,          -- SHA-256 of the first request's body
+    order_id     TEXT,                   -- the order it placed, if any
+    status       INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    created_at   INTEGER NOT NULL
 );
 -- The outbox: written in the same transaction as the change it tells of.
 CREATE TABLE IF NOT EXISTS events (

@@ -22,7 +22,8 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
 
 
 def _answers_out_of_line(conn: sqlite3.Connection) -> None:
-    """Stored answers moved from ``idempotency_keys.body`` to the append-only ``responses``."""
+    """Stored answers (with the request hash and the order) moved from ``idempotency_keys``
+    to the append-only ``responses``."""
     if "body" not in _columns(conn, "idempotency_keys"):
         return
     conn.execute("BEGIN IMMEDIATE")
@@ -31,8 +32,7 @@ def _answers_out_of_line(conn: sqlite3.Connection) -> None:
             conn.execute("ALTER TABLE idempotency_keys RENAME TO idempotency_keys_before")
             conn.execute(
                 "CREATE TABLE idempotency_keys (buyer_id TEXT NOT NULL, key TEXT NOT NULL, "
-                "request_hash BLOB NOT NULL, response_id INTEGER NOT NULL, order_id TEXT, "
-                "PRIMARY KEY (buyer_id, key)) WITHOUT ROWID"
+                "response_id INTEGER NOT NULL, PRIMARY KEY (buyer_id, key)) WITHOUT ROWID"
             )
             conn.execute(
                 "CREATE TEMP TABLE numbered AS SELECT row_number() OVER "
@@ -40,12 +40,13 @@ def _answers_out_of_line(conn: sqlite3.Connection) -> None:
                 "FROM responses) AS n, * FROM idempotency_keys_before"
             )
             conn.execute(
-                "INSERT INTO responses (response_id, status, body, created_at) "
-                "SELECT n, status, body, created_at FROM numbered"
+                "INSERT INTO responses (response_id, request_hash, order_id, status, body, "
+                "created_at) SELECT n, request_hash, order_id, status, body, created_at "
+                "FROM numbered"
             )
             conn.execute(
-                "INSERT INTO idempotency_keys (buyer_id, key, request_hash, response_id, "
-                "order_id) SELECT buyer_id, key, request_hash, n, order_id FROM numbered"
+                "INSERT INTO idempotency_keys (buyer_id, key, response_id) "
+                "SELECT buyer_id, key, n FROM numbered"
             )
             conn.execute("DROP TABLE numbered")
             conn.execute("DROP TABLE idempotency_keys_before")

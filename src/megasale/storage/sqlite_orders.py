@@ -113,7 +113,7 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
             conn,
             "idempotency_keys",
             ("buyer_id", "key"),
-            ("request_hash", "r.status", "r.body"),
+            ("r.request_hash", "r.status", "r.body"),
             key_ids,
             join="JOIN responses r USING (response_id)",
         )
@@ -210,17 +210,15 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
 
 
 def _store_answers(conn: sqlite3.Connection, stored: list[tuple[Any, ...]]) -> None:
-    """Key rows (buyer, key, request hash, order) with their answers (status, body, time),
+    """Key rows (buyer, key) naming their answers (request hash, order, status, body, time),
     the answers appended to ``responses`` under ids taken in order (the write lock is ours)."""
     if not stored:
         return
     last = conn.execute("SELECT coalesce(max(response_id), 0) FROM responses").fetchone()[0]
     ids = range(last + 1, last + 1 + len(stored))
-    insert_many(conn, "responses", [(n, *row[4:]) for n, row in zip(ids, stored, strict=True)])
+    insert_many(conn, "responses", [(n, *row[2:]) for n, row in zip(ids, stored, strict=True)])
     insert_many(
-        conn,
-        "idempotency_keys (buyer_id, key, request_hash, order_id, response_id)",
-        [(*row[:4], n) for n, row in zip(ids, stored, strict=True)],
+        conn, "idempotency_keys", [(*row[:2], n) for n, row in zip(ids, stored, strict=True)]
     )
 
 

@@ -337,7 +337,7 @@ class SqliteStore:
         row = (
             self.db.connection()
             .execute(
-                "SELECT k.request_hash, r.status, r.body FROM idempotency_keys k "
+                "SELECT r.request_hash, r.status, r.body FROM idempotency_keys k "
                 "JOIN responses r USING (response_id) WHERE k.buyer_id = ? AND k.key = ?",
                 (buyer_id, key),
             )
@@ -376,8 +376,8 @@ class SqliteStore:
         # through the buyer's idempotency keys, which name their orders: the orders table keeps
         # no index by buyer (one random-keyed index fewer to write per order)
         where = (
-            "o.order_id IN (SELECT order_id FROM idempotency_keys "
-            "WHERE buyer_id = ? AND order_id IS NOT NULL)"
+            "o.order_id IN (SELECT r.order_id FROM idempotency_keys k JOIN responses r "
+            "USING (response_id) WHERE k.buyer_id = ? AND r.order_id IS NOT NULL)"
         ) + (" AND o.order_id < ?" if before else "")
         params: tuple[object, ...] = (buyer_id, before) if before else (buyer_id,)
         return sqlite_orders.load_orders(
