@@ -119,9 +119,11 @@ CREATE TABLE IF NOT EXISTS responses (
     body         BLOB NOT NULL,
     created_at   INTEGER NOT NULL
 );
--- The outbox: written in the same transaction as the change it tells of.
+-- The outbox: written in the same transaction as the change it tells of. Events are never
+-- deleted, so the rowid's max + 1 never reuses a seq; AUTOINCREMENT would only add a page of
+-- sqlite_sequence to every commit.
 CREATE TABLE IF NOT EXISTS events (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq         INTEGER PRIMARY KEY,
     event_id    TEXT NOT NULL UNIQUE,
     kind        TEXT NOT NULL,
     payload     BLOB NOT NULL,
