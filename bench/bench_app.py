@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/bench_app.py                     # 20,000 of each, 3 rounds
     .venv/bin/python bench/bench_app.py --requests 5000 --rounds 1 --profile /tmp/app.prof
+    .venv/bin/python bench/bench_app.py --writer-process   # orders written by a writer process
 
 It seeds a fresh database with ``megasale seed`` (as bench_orders.py does), builds the same
 Litestar app ``megasale serve`` runs (API only: no event-log consumers), and calls it as an ASGI
@@ -13,6 +14,10 @@ per request of each endpoint and their ratio, median over the rounds. Without uv
 sockets this isolates what our code and Litestar cost, and CPU time barely moves when another
 process shares the machine, so a change shows here even when the wall-clock runs are noisy.
 Every response is checked (201 for orders, 200 for the no-op).
+
+With ``--writer-process`` the orders go to an order-writer process over its socket, as under
+``serve --workers N``: this process's CPU is then what a worker spends per order, and the
+writer's own CPU per order is printed apart (from /proc).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -31,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_orders import NOOP_BODY, THROUGHPUT_PLAN, OrderStream, seed
+from megasale import bootstrap
 from megasale.bootstrap import build_app
 from megasale.config import Settings
 
@@ -141,6 +149,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--profile", help="write a cProfile of the order rounds here")
     parser.add_argument("--megasale", type=Path, default=Path(".venv/bin/megasale"))
+    parser.add_argument(
+        "--writer-process",
+        action="store_true",
+        help="orders written by an order-writer process, as under serve --workers N (this "
+        "process's CPU is then a worker's share alone; the writer's is reported apart)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="megasale-bench-app-") as tmp:
         seeded = seed(
@@ -151,8 +165,32 @@ def main() -> None:
             skus=50,
             **THROUGHPUT_PLAN,
         )
-        app = build_app(Settings(db_path=seeded.db, consumers=False))
-        asyncio.run(_with_lifespan(app, args, OrderStream(seeded)))
+        if not args.writer_process:
+            app = build_app(Settings(db_path=seeded.db, consumers=False))
+            asyncio.run(_with_lifespan(app, args, OrderStream(seeded)))
+            return
+        address = f"@megasale-bench-app-{os.getpid()}"
+        writer = multiprocessing.get_context("spawn").Process(
+            target=bootstrap._order_writer, args=(str(seeded.db), address)
+        )
+        writer.start()
+        try:
+            bootstrap._wait_for_writer(writer, address)
+            settings = Settings(db_path=seeded.db, consumers=False, order_writer_address=address)
+            started = _cpu_seconds(writer.pid)
+            asyncio.run(_with_lifespan(build_app(settings), args, OrderStream(seeded)))
+            used = _cpu_seconds(writer.pid) - started
+            orders = args.requests * args.rounds
+            print(f"order writer process: {used * 1e6 / orders:.1f} us CPU per order")
+        finally:
+            writer.terminate()
+            writer.join()
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _with_lifespan(app: Any, args: argparse.Namespace, orders: OrderStream) -> None:
