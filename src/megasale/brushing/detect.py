@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -17,7 +18,7 @@ from megasale.brushing.rings import Ring
 from megasale.brushing.shop_self import ShopSelfBrushingDetector
 from megasale.brushing.waves import wave_list
 
-__all__ = ["BrushingDetector"]
+__all__ = ["BrushingDetector", "disjoint"]
 
 _NONE = -1
 
@@ -80,6 +81,29 @@ class BrushingDetector:
             return self._fit(table)
 
     def _fit(self, table: OrderTable) -> BrushingDetector:
+        rings, lockstep, shop_self = self._ranked_rings(table)
+        wave_minutes = lockstep.wave_minutes
+
+        def describe_rest(ring: Ring) -> None:
+            # Better rings took some members: the evidence must describe the ones left.
+            ring.evidence.update(ring_evidence(table, ring.orders))
+            if "waves" in ring.evidence:
+                ring.evidence["waves"] = wave_list(table, ring.orders, wave_minutes)
+
+        self.rings_ = disjoint(rings, table, describe_rest)
+        self.brushing_ = shop_self.brushing_
+        self.buyer_ring_ = np.full(table.n_buyers, _NONE, dtype=np.int64)
+        self.order_ring_ = np.full(table.n_orders, _NONE, dtype=np.int64)
+        for index, ring in enumerate(self.rings_):
+            self.buyer_ring_[ring.members] = index
+            self.order_ring_[ring.orders] = index
+        return self
+
+    def _ranked_rings(
+        self, table: OrderTable
+    ) -> tuple[list[Ring], LockstepDetector, ShopSelfBrushingDetector]:
+        """Every detector's rings at or above ``min_score``, best first, with the fitted
+        lockstep and shop self-brushing detectors."""
         identity = copy.deepcopy(self.identity) or SharedIdentifierDetector()
         lockstep = copy.deepcopy(self.lockstep) or LockstepDetector()
         shop_self = copy.deepcopy(self.shop_self) or ShopSelfBrushingDetector()
@@ -97,14 +121,7 @@ class BrushingDetector:
         for found in (identity.rings_, lockstep.rings_, shop_self.rings_):
             rings.extend(ring for ring in found if ring.score >= self.min_score)
         rings.sort(key=lambda ring: (-ring.score, ring.kind.value, int(ring.members[0])))
-        self.rings_ = _disjoint(rings, table, lockstep.wave_minutes)
-        self.brushing_ = shop_self.brushing_
-        self.buyer_ring_ = np.full(table.n_buyers, _NONE, dtype=np.int64)
-        self.order_ring_ = np.full(table.n_orders, _NONE, dtype=np.int64)
-        for index, ring in enumerate(self.rings_):
-            self.buyer_ring_[ring.members] = index
-            self.order_ring_[ring.orders] = index
-        return self
+        return rings, lockstep, shop_self
 
     def flagged_buyers(self) -> npt.NDArray[np.int64]:
         """Codes of the flagged buyers, ascending."""
@@ -115,11 +132,11 @@ class BrushingDetector:
         return np.flatnonzero(self.order_ring_ != _NONE)
 
 
-def _disjoint(rings: list[Ring], table: OrderTable, wave_minutes: float) -> list[Ring]:
+def disjoint(rings: list[Ring], table: OrderTable, cut_down: Callable[[Ring], None]) -> list[Ring]:
     """Give each buyer to its best ring (rings come best first) and number the rings left.
 
-    A ring keeps the members no better ring took and their orders; a ring left with fewer than
-    two members is dropped.
+    A ring keeps the members no better ring took and their orders, and ``cut_down`` is called
+    on it if it lost some; a ring left with fewer than two members is dropped.
     """
     taken = np.zeros(table.n_buyers, dtype=bool)
     kept: list[Ring] = []
@@ -129,12 +146,9 @@ def _disjoint(rings: list[Ring], table: OrderTable, wave_minutes: float) -> list
             continue
         taken[members] = True
         if members.size < ring.members.size:
-            # Better rings took some members: the evidence must describe the ones left.
             ring.members = members
             ring.orders = ring.orders[np.isin(table.buyer[ring.orders], members)]
-            ring.evidence.update(ring_evidence(table, ring.orders))
-            if "waves" in ring.evidence:
-                ring.evidence["waves"] = wave_list(table, ring.orders, wave_minutes)
+            cut_down(ring)
         ring.ring_id = f"R{len(kept) + 1:04d}"
         kept.append(ring)
     return kept

@@ -21,9 +21,9 @@ from megasale.brushing.behaviour import BuyerBehaviour, buyer_behaviour
 from megasale.brushing.evidence import ring_evidence
 from megasale.brushing.frame import OrderTable, distinct, encode
 from megasale.brushing.rings import Ring, RingKind, linked_groups
+from megasale.brushing.wave_joins import join_all_waves
 from megasale.brushing.waves import (
     ShopIndex,
-    join_waves,
     joinable_rows,
     quick_rows_of,
     wave_list,
@@ -64,6 +64,11 @@ class LockstepDetector:
         than ``wave_gap_minutes``, widened by ``join_margin_minutes``) and when a quick
         collector in a wave joins: two waves, or one where the ring's orders are at least
         ``join_purity`` of the shop's orders.
+    evidence : bool
+        Whether each ring carries its full evidence (shared identifiers, items, shops, pickup
+        times, waves). ``False`` keeps only ``shared_waves_median`` and
+        ``behaviour_suspicion_mean``, which the score needs: the streaming detector fills the
+        rest in for the rings it reports and skips it for the others.
 
     Attributes
     ----------
@@ -106,6 +111,7 @@ class LockstepDetector:
         join_margin_minutes: float = 2.0,
         wave_gap_minutes: float = 10.0,
         join_purity: float = 0.5,
+        evidence: bool = True,
     ) -> None:
         self.wave_minutes = wave_minutes
         self.min_waves = min_waves
@@ -118,6 +124,7 @@ class LockstepDetector:
         self.join_margin_minutes = join_margin_minutes
         self.wave_gap_minutes = wave_gap_minutes
         self.join_purity = join_purity
+        self.evidence = evidence
 
     def fit(
         self, table: OrderTable, y: object = None, behaviour: BuyerBehaviour | None = None
@@ -195,21 +202,23 @@ class LockstepDetector:
         joinable = None
         if quick_rows is not None:
             joinable = joinable_rows(self.shop_index_, table, quick_rows, ring_of)
-        for index, members in enumerate(groups):
-            orders = np.sort(in_waves[by_ring[bounds[index] : bounds[index + 1]]])
-            waves = _shared_waves(grids, np.searchsorted(buyers, members))
-            if joinable is not None:
-                members, orders = join_waves(
-                    table,
-                    self.shop_index_,
-                    members,
-                    orders,
-                    joinable,
-                    self.join_margin_minutes,
-                    self.wave_gap_minutes,
-                    self.join_purity,
-                )
-            self.rings_.append(self._ring(table, members, orders, waves, suspicion))
+        closest = _closest_peers(grids, [np.searchsorted(buyers, m) for m in groups])
+        rings = [
+            (members, np.sort(in_waves[by_ring[bounds[index] : bounds[index + 1]]]))
+            for index, members in enumerate(groups)
+        ]
+        if joinable is not None:
+            rings = join_all_waves(
+                table,
+                self.shop_index_,
+                rings,
+                joinable,
+                self.join_margin_minutes,
+                self.wave_gap_minutes,
+                self.join_purity,
+            )
+        for (members, orders), peers in zip(rings, closest, strict=True):
+            self.rings_.append(self._ring(table, members, orders, peers, suspicion))
         self.rings_.sort(key=lambda ring: -ring.score)
         return self
 
@@ -247,25 +256,38 @@ class LockstepDetector:
         table: OrderTable,
         members: npt.NDArray[np.int32],
         orders: npt.NDArray[np.int64],
-        waves: npt.NDArray[np.float64],
+        per_member: npt.NDArray[np.float64],
         suspicion: npt.NDArray[np.float64],
     ) -> Ring:
-        evidence = ring_evidence(table, orders)
-        np.fill_diagonal(waves, 0.0)
-        per_member = waves.max(axis=1)
-        evidence["shared_waves_median"] = round(float(np.median(per_member)), 2)
-        evidence["waves"] = wave_list(table, orders, self.wave_minutes)
+        evidence = ring_evidence(table, orders) if self.evidence else {}
+        median = float(np.median(per_member))
+        evidence["shared_waves_median"] = round(median, 2)
+        if self.evidence:
+            evidence["waves"] = wave_list(table, orders, self.wave_minutes)
         behaviour = float(suspicion[members].mean())
         evidence["behaviour_suspicion_mean"] = round(behaviour, 3)
-        strength = min(float(np.median(per_member)) / (2 * self.min_waves), 1.0)
+        strength = min(median / (2 * self.min_waves), 1.0)
         score = round((1.0 - 1.0 / members.size) * (0.5 * strength + 0.5 * max(behaviour, 0.5)), 4)
         reasons = [f"bought the same items in {evidence['shared_waves_median']:g} shared waves"]
         return Ring(RingKind.LOCKSTEP, score, members, orders, reasons, evidence)
 
 
-def _shared_waves(grids: list[csr_matrix], core: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-    """Shared waves of every pair of ``core`` buyers: the better of the time grids."""
-    waves: npt.NDArray[np.float64] | None = None
+def _closest_peers(
+    grids: list[csr_matrix], cores: list[npt.NDArray[np.int64]]
+) -> list[npt.NDArray[np.float64]]:
+    """Per group of rows (``cores``, disjoint), the waves each member shares with its closest
+    peer in the group: the better of the time grids.
+
+    One product over every group's rows at once rather than one per group (a pass of the
+    streaming detector scores a hundred rings); the pairs across groups are dropped. Each
+    pair's sum runs over the same cells in the same order as a product of the group alone,
+    so the figures are the same to the last bit.
+    """
+    if not cores:
+        return []
+    core = np.concatenate(cores)
+    group = np.repeat(np.arange(len(cores)), [c.size for c in cores])
+    best = np.zeros(core.size, dtype=np.float64)
     for matrix in grids:
         rows = matrix[core]
         # Only the cells these buyers bought in: the product's cost follows the matrix width.
@@ -274,10 +296,14 @@ def _shared_waves(grids: list[csr_matrix], core: npt.NDArray[np.int64]) -> npt.N
             (rows.data, np.searchsorted(cells, rows.indices), rows.indptr),
             shape=(core.size, cells.size),
         )
-        pair = (rows @ rows.T).toarray()
-        waves = pair if waves is None else np.maximum(waves, pair)
-    assert waves is not None
-    return waves
+        pair = (rows @ rows.T).tocoo()  # by row
+        peer = (group[pair.row] == group[pair.col]) & (pair.row != pair.col)
+        row, data = pair.row[peer], pair.data[peer]
+        if row.size:
+            starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+            first = row[starts]
+            best[first] = np.maximum(best[first], np.maximum.reduceat(data, starts))
+    return np.split(best, np.cumsum([c.size for c in cores])[:-1])
 
 
 def _split_by_shop(
