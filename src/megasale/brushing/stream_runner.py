@@ -211,22 +211,29 @@ class StreamRunner:
 
         Passes start at most every ``min_pass_s``, or the last pass's duration if that is
         longer, so that detection takes at most about half a core from the API (it runs in a
-        process of its own, ``megasale stream-detect``).
+        process of its own, ``megasale stream-detect``). The new orders of members of known
+        IP farms and rotators go to the desk first, whatever the schedule
+        (:meth:`StreamingDetector.attached`).
         """
+        found = self.detector.attached()  # known rings' new orders: no pass needed
+        self._report(found)
         if not self.detector.dirty:
-            return []
+            return found
         now = time.monotonic()
         if now < self._next_pass:
-            return []
-        found = self.detector.detect()
+            return found
+        passed = self.detector.detect()
         took = time.monotonic() - now
         self._next_pass = now + max(self.min_pass_s, took)
         self.pass_seconds.append(took)
+        self._report(passed)
+        return found + passed
+
+    def _report(self, found: list[FoundRing]) -> None:
         for ring in found:
             order_ids = tuple(dict.fromkeys(o.split("#", 1)[0] for o in ring.new_order_ids))
             self.flag_ring(_Flag(ring.ring_id, ring.kind, ring.score, order_ids, ring.evidence))
             self.rings_reported += 1
-        return found
 
     def step(self) -> int:
         """Read what is new, fold it, detect; the number of events read."""

@@ -19,15 +19,16 @@ pass after the order (or the pickup) that makes it detectable, and a group nothi
 keeps what earlier passes reported.
 
 Rings keep their id from pass to pass: a ring found again (sharing orders with a ring already
-reported) is reported under the old id with its new orders.
+reported) is reported under the old id with its new orders. A new order of a member of a
+reported IP farm or rotator (whose every order is flagged) is reported under its ring as soon
+as it arrives (:meth:`StreamingDetector.attached`), without waiting for a pass.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Sequence
-from typing import Any
+
+import numpy as np
 
 from megasale.brushing.behaviour import YOUNG_DAYS
 from megasale.brushing.detect import BrushingDetector
@@ -35,7 +36,13 @@ from megasale.brushing.frame import MISSING
 from megasale.brushing.identity import DEFAULT_STRONG_SHARERS
 from megasale.brushing.lockstep import DEFAULT_WAVE_MINUTES
 from megasale.brushing.stream_components import BuyerGroups
-from megasale.brushing.stream_rings import FoundRing, RingLedger
+from megasale.brushing.stream_rings import (
+    Attachments,
+    FoundRing,
+    RingLedger,
+    new_rings,
+    pass_detector,
+)
 from megasale.brushing.stream_table import (
     OrderColumns,
     StreamedOrder,
@@ -125,6 +132,7 @@ class StreamingDetector:
         self._touched: set[int] = set()  # candidates with news since the last pass
         self._ledger = RingLedger()
         self._ring_buyers: set[str] = set()
+        self._attach = Attachments()  # new orders of IP farm and rotator members
         self.passes_ = 0
         self.pass_orders_: list[int] = []
 
@@ -166,6 +174,7 @@ class StreamingDetector:
         candidate, in_cells = self._candidate, self._in_cells
         link = self._link
         now = self._now
+        member_ring, attached = self._attach.member_ring, self._attach.orders
         for order, family, block, building, subnet in zip(
             fresh, family_of, block_of, building_of, subnet_of, strict=True
         ):
@@ -185,6 +194,9 @@ class StreamingDetector:
                     mine = more_rows[buyer] = [first_row[buyer]]
                 mine.append(row)
             row_buyer.append(buyer)
+            ring_id = member_ring.get(buyer)
+            if ring_id is not None:
+                attached.setdefault(ring_id, []).append(order.order_id)
             if created > last_seen[buyer]:
                 last_seen[buyer] = created
             if created > now:
@@ -335,37 +347,37 @@ class StreamingDetector:
         # The shop-side rule weighs a heavy buyer's orders against all of the shop's: the
         # shops where a touched buyer buys heavily come whole (the rings of their other
         # buyers are not reported from this pass).
-        row_buyer, heavy = self._row_buyer, self._heavy_shops
+        # A buyer last seen before the window has only rows older than it, which no hour
+        # around a new order holds: they leave the shop's list (its group still has them).
+        row_buyer, heavy, shop_rows = self._row_buyer, self._heavy_shops, self._shop_rows
         for shop in {s for b in touched if b in heavy for s in heavy[b]}:
-            rows.update(r for r in self._shop_rows[shop] if last_seen[row_buyer[r]] >= cutoff)
+            active = [r for r in shop_rows[shop] if last_seen[row_buyer[r]] >= cutoff]
+            shop_rows[shop] = active
+            rows.update(active)
         self.passes_ += 1
         self.pass_orders_.append(len(rows))
         table = order_table(self._columns.gather(self._rows, sorted(rows), self._picked_up))
-        fitted = copy.deepcopy(self.detector or BrushingDetector()).fit(table)
+        fitted = pass_detector(self.detector).fit(table)
         codes = self._buyer_code
-        found = []
-        for ring in fitted.rings_:
-            buyer_ids = tuple(str(b) for b in table.buyer_names[ring.members])
-            if not any(codes[b] in buyers for b in buyer_ids):
-                continue  # read for context only: its own groups' passes report it
-            order_ids = tuple(str(o) for o in table.order_ids[ring.orders])
-            ring_id, new = self._ledger.report(order_ids, ring.kind.value)
-            if not new:
-                continue
-            self._ring_buyers.update(buyer_ids)
-            evidence: dict[str, Any] = {"reasons": ring.reasons, **ring.evidence}
-            found.append(
-                FoundRing(
-                    ring_id=ring_id,
-                    kind=ring.kind.value,
-                    score=float(ring.score),
-                    order_ids=order_ids,
-                    new_order_ids=new,
-                    buyer_ids=buyer_ids,
-                    evidence=json.dumps(evidence, default=str, sort_keys=True).encode(),
-                )
-            )
+        # per buyer of the table, whether it is in the groups this pass was run for
+        ours = np.fromiter(
+            (codes[b] in buyers for b in table.buyer_names.tolist()), bool, table.n_buyers
+        )
+        found = new_rings(self._ledger, fitted, table, ours)
+        for ring in found:
+            self._ring_buyers.update(ring.buyer_ids)
+            self._attach.reported(ring, [codes[b] for b in ring.buyer_ids])
         return found
+
+    def attached(self) -> list[FoundRing]:
+        """The orders folded since the last call of buyers of reported IP farms and rotators,
+        under their rings, without a pass.
+
+        Every order of such a ring's member is one of its flagged orders: a member's new order
+        is reported at once, not by the next pass (which finds it in the ring again). It still
+        touches the member's group: what it tells about other buyers is read by the passes.
+        """
+        return self._attach.flush(self._ledger)
 
     def last_buyers(self) -> set[str]:
         """The buyers of the rings found so far."""

@@ -17,10 +17,12 @@ MODULES = [
     "megasale.brushing.shop_rule",
     "megasale.brushing.shop_self",
     "megasale.brushing.stream_components",
+    "megasale.brushing.stream_pass",
     "megasale.brushing.stream_rings",
     "megasale.brushing.stream_table",
     "megasale.brushing.streaming",
     "megasale.brushing.views",
+    "megasale.brushing.wave_joins",
 ]
 
 
