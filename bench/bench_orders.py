@@ -158,10 +158,16 @@ _SERVERS: dict[int, int] = {}
 
 def server_cpu_seconds(port: int) -> float:
     """User + system CPU seconds so far of the server on ``port`` and all its descendants
-    (uvicorn's worker processes, the detection child), from /proc; 0.0 where /proc is missing."""
+    (worker processes, the order writer, the detection child), from /proc; 0.0 where /proc is
+    missing."""
+    return sum(server_cpu_by_process(port).values())
+
+
+def server_cpu_by_process(port: int) -> dict[int, float]:
+    """:func:`server_cpu_seconds` per process id."""
     root = _SERVERS.get(port)
     if root is None:
-        return 0.0
+        return {}
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -177,7 +183,7 @@ def server_cpu_seconds(port: int) -> float:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
-    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+    return {pid: ticks.get(pid, 0) / os.sysconf("SC_CLK_TCK") for pid in tree}
 
 
 def _answers(port: int) -> bool:
@@ -264,14 +270,21 @@ class Bench:
             connections=self.connections,
             timeout=self.timeout,
         )
-        cpu_before = server_cpu_seconds(self.port)
+        before = server_cpu_by_process(self.port)
         result = run_load(spec, make, label=label)
-        cpu = server_cpu_seconds(self.port) - cpu_before
+        used = {
+            pid: seconds - before.get(pid, 0.0)
+            for pid, seconds in server_cpu_by_process(self.port).items()
+        }
+        cpu = sum(used.values())
         print(format_result(result), flush=True)
         if result.completed:
+            # per process, busiest first (with --workers N: the workers, the order writer)
+            busiest = sorted(used.values(), reverse=True)
+            each = ", ".join(f"{1e6 * s / result.completed:.0f}" for s in busiest if s)
             print(
                 f"{'':<12} server cpu {cpu / max(1e-9, result.elapsed_s):.2f} cores, "
-                f"{1e6 * cpu / result.completed:.0f} us per response",
+                f"{1e6 * cpu / result.completed:.0f} us per response (by process: {each})",
                 flush=True,
             )
         return result
