@@ -109,7 +109,13 @@ def day_events(orders: int, seed: int) -> tuple[list[Event], dict[str, str], dic
     return events, labels, opened
 
 
-def run(events: list[Event], labels: dict[str, str], opened: dict[str, datetime], read: int):
+def run(
+    events: list[Event],
+    labels: dict[str, str],
+    opened: dict[str, datetime],
+    read: int,
+    freeze_state: bool = True,
+):
     folded_at: dict[str, float] = {}  # order id -> end of the fold that took it in
     news_at: dict[str, float] = {}  # the same, or of the fold that took its pickup in
     flags: dict[str, list[float]] = {"first": [], "later": [], "first_news": [], "later_news": []}
@@ -127,7 +133,9 @@ def run(events: list[Event], labels: dict[str, str], opened: dict[str, datetime]
         next_pass.append(len(runner.pass_seconds) <= newest + 1)  # or at once, without one
         reported.add(ring.ring_id)
 
-    runner = StreamRunner(_NoLog(), flag, lambda ids: {i: opened[i] for i in ids})
+    runner = StreamRunner(
+        _NoLog(), flag, lambda ids: {i: opened[i] for i in ids}, freeze_state=freeze_state
+    )
     reads = [events[start : start + read] for start in range(0, len(events), read)]
     placed = [[_order_id(e) for e in chunk if e.kind == ORDER_PLACED] for chunk in reads]
     touched = [[_order_id(e) for e in chunk] for chunk in reads]
@@ -172,11 +180,16 @@ def _order_id(event: Event) -> str:
 
 
 def ingest_rate(
-    events: list[Event], opened: dict[str, datetime], read: int
+    events: list[Event], opened: dict[str, datetime], read: int, freeze_state: bool = True
 ) -> tuple[float, float, float]:
     """Events per second folded (in reads of ``read`` events, as the server's poll), the CPU
     seconds that took, and events per second decoded alone."""
-    runner = StreamRunner(_NoLog(), lambda ring: None, lambda ids: {i: opened[i] for i in ids})
+    runner = StreamRunner(
+        _NoLog(),
+        lambda ring: None,
+        lambda ids: {i: opened[i] for i in ids},
+        freeze_state=freeze_state,
+    )
     t, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(events), read):
         runner.fold(events[start : start + read])
@@ -204,6 +217,11 @@ def main() -> None:
     parser.add_argument(
         "--no-freeze", action="store_true", help="leave the day's events in the collector's rounds"
     )
+    parser.add_argument(
+        "--no-freeze-state",
+        action="store_true",
+        help="leave the detector's state in the collector's rounds (stream-detect freezes it)",
+    )
     args = parser.parse_args()
     t = time.perf_counter()
     events, labels, opened = day_events(args.orders, args.seed)
@@ -215,11 +233,12 @@ def main() -> None:
     )
     folds, fold_cpus, decodes, runs = [], [], [], []
     for _ in range(args.repeats):
-        fold, fold_cpu, decode = ingest_rate(events, opened, args.read)
+        freeze = not args.no_freeze_state
+        fold, fold_cpu, decode = ingest_rate(events, opened, args.read, freeze)
         folds.append(fold)
         fold_cpus.append(fold_cpu)
         decodes.append(decode)
-        runs.append(run(events, labels, opened, args.read))
+        runs.append(run(events, labels, opened, args.read, freeze))
     med = statistics.median
     orders_share = args.orders / len(events)
     print(

@@ -98,7 +98,7 @@ def detection_runner(settings: Settings) -> tuple[StreamRunner, Path]:
     """The streaming detector over ``settings``' database, and the lock file that elects it."""
     store = SqliteStore(settings.db_path)
     desk = RiskDesk(SqliteRisk(store.db), SystemClock())
-    runner = StreamRunner(store, desk.flag, store.opened_at, desk.known_rings)
+    runner = StreamRunner(store, desk.flag, store.opened_at, desk.known_rings, freeze_state=True)
     return runner, Path(str(settings.db_path) + ".detector.lock")
 
 

@@ -23,6 +23,9 @@ from megasale.brushing.stream_runner import StreamRunner
 from megasale.brushing.streaming import StreamedOrder, StreamingDetector
 from megasale.brushing.wave_joins import join_all_waves
 from megasale.brushing.waves import ShopIndex, join_waves, joinable_rows, quick_rows_of
+from megasale.services.order_events import order_placed
+from megasale.services.ports import Event
+from megasale.sim.replay import order_of
 from megasale.sim.scenario import FAMILIES, generate_day
 
 
@@ -159,3 +162,36 @@ def test_the_runner_flags_a_known_farms_new_order_without_waiting_for_a_pass() -
 class _NoLog:
     def read_events(self, after_seq: int, limit: int) -> list[object]:
         return []
+
+
+def test_a_runner_that_freezes_its_state_moves_each_fold_out_of_the_collectors_reach() -> None:
+    day = generate_day(FAMILIES["mixed"], seed=2, orders=2_000)
+    events = []
+    for n, row in enumerate(day.orders, start=1):
+        event_id, kind, payload = order_placed(order_of(row, "tv", "day"))
+        events.append(Event(n, event_id, kind, payload, row.created_at))
+    opened = {row.buyer_id: row.buyer_registered_at for row in day.orders}
+    plain = StreamRunner(_NoLog(), lambda r: None, lambda ids: {i: opened[i] for i in ids})
+    freezing = StreamRunner(
+        _NoLog(),
+        lambda r: None,
+        lambda ids: {i: opened[i] for i in ids},
+        freeze_state=True,
+    )
+    try:
+        before = gc.get_freeze_count()
+        plain.fold(events[:1000])
+        assert gc.get_freeze_count() == before  # the default leaves the collector alone
+        freezing.fold(events[:1000])
+        frozen = gc.get_freeze_count()
+        assert frozen > before
+        freezing.fold(events[1000:])
+        assert gc.get_freeze_count() > frozen  # each fold's additions too
+        # freezing changes nothing of what is found
+        plain.fold(events[1000:])
+        assert freezing.detector.orders_ == plain.detector.orders_ == len(events)
+        assert freezing.detector.candidates_ == plain.detector.candidates_
+        found = [r.buyer_ids for r in freezing.detect()]
+        assert found and found == [r.buyer_ids for r in plain.detect()]
+    finally:
+        gc.unfreeze()
