@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
-import secrets
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -202,12 +205,13 @@ def serve(settings: Settings) -> None:
         "loop": "uvloop",
     }
     if settings.workers > 1:
-        writer = None
-        if settings.order_writer == "shared":
-            writer = _writer_address()
-            settings = replace(settings, order_writer_address=writer)
-        os.environ.update(settings_to_env(settings))
-        _supervise(settings.workers, options, settings.db_path if writer else None, writer)
+        with contextlib.ExitStack() as stack:
+            writer = None
+            if settings.order_writer == "shared":
+                writer = stack.enter_context(_writer_address())
+                settings = replace(settings, order_writer_address=writer)
+            os.environ.update(settings_to_env(settings))
+            _supervise(settings.workers, options, settings.db_path if writer else None, writer)
     else:
         uvicorn.run(build_app(settings), **options)
 
@@ -242,15 +246,15 @@ def _worker(options: dict[str, Any]) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _writer_address() -> str:
-    """A fresh socket address for the shared order writer: in Linux's abstract namespace (no
-    file to leave behind), elsewhere a path in the temporary directory."""
-    name = f"megasale-writer-{os.getpid()}-{secrets.token_hex(4)}"
-    if sys.platform == "linux":
-        return "@" + name
-    import tempfile
-
-    return str(Path(tempfile.gettempdir()) / f"{name}.sock")
+@contextmanager
+def _writer_address() -> Iterator[str]:
+    """A fresh socket path for the shared order writer, in a directory only this user can
+    enter (an abstract socket would take connections from any local user), removed after."""
+    folder = tempfile.mkdtemp(prefix="megasale-writer-")  # mode 0700
+    try:
+        yield str(Path(folder) / "orders.sock")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _order_writer(db_path: str, address: str) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import socket
 import struct
 from collections.abc import Callable, Sequence
@@ -223,6 +224,9 @@ class WriterServer:
         await self._committer.stop()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not _same_user(writer):  # placements name any buyer: only our own processes
+            writer.close()
+            return
         task = asyncio.current_task()
         assert task is not None
         self._clients[writer] = task
@@ -268,6 +272,20 @@ class WriterServer:
             body = None if r.response is None else r.response.body
             answers.append(WireResult(w.n, status, body, r.accepted, r.replayed, r.key_reused))
         writer.write(_frame(_encode(answers)))
+
+
+def _same_user(writer: asyncio.StreamWriter) -> bool:
+    """Whether the peer of a Unix connection runs as this process's user (Linux; elsewhere the
+    socket's folder, which only this user can enter, is the guard)."""
+    sock = writer.get_extra_info("socket")
+    if sock is None or not hasattr(socket, "SO_PEERCRED"):
+        return True
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDENTIALS.size)
+    _pid, uid, _gid = _CREDENTIALS.unpack(creds)
+    return bool(uid == os.getuid())
+
+
+_CREDENTIALS = struct.Struct("3i")
 
 
 def _failed(wires: list[WirePlacement], exc: BaseException) -> list[WireResult]:

@@ -7,6 +7,7 @@ Two platforms over one SQLite file stand for two server workers; each places ord
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
@@ -207,5 +208,37 @@ def test_a_garbled_connection_does_not_stop_the_writer(tmp_path: Path) -> None:
             await loop.sock_sendall(raw, b"\x00\x00\x00\x05hello")  # not msgpack placements
             assert await loop.sock_recv(raw, 16) == b""  # the writer hangs up on it
         assert (await w.place(0, 0, "k-1")).status == 201
+
+    _run(tmp_path, SeedPlan(buyers=4, skus=1, stock=10), body)
+
+
+def test_the_writer_hangs_up_on_another_users_process(tmp_path: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("needs root to run a process as another user")
+
+    async def body(w: Workers) -> None:
+        def connect_as_nobody() -> int:
+            pid = os.fork()
+            if pid == 0:  # the child: another user, sends a well-formed frame
+                code = 1
+                try:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+                        raw.settimeout(10)
+                        raw.connect(socket_path(w.address))
+                        raw.sendall(b"\x00\x00\x00\x01\x90")  # an empty list of placements
+                        try:
+                            code = 0 if raw.recv(16) == b"" else 2  # hung up, nothing answered
+                        except ConnectionResetError:  # hung up before reading what was sent
+                            code = 0
+                except BaseException as exc:
+                    os.write(2, repr(exc).encode())
+                finally:
+                    os._exit(code)
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+        assert await asyncio.to_thread(connect_as_nobody) == 0
+        assert (await w.place(0, 0, "k-1")).status == 201  # our own processes are served
 
     _run(tmp_path, SeedPlan(buyers=4, skus=1, stock=10), body)
