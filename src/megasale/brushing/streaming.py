@@ -213,16 +213,24 @@ class StreamingDetector:
                     self._make_candidate(buyer)
                     if count >= 3:
                         self._check_heavy(buyer, shop)
-            if order.payment_id:
-                link(payments.setdefault(order.payment_id, buyer), buyer)
+            # a value's first holder is mostly the buyer itself: only others are linked
+            if (
+                order.payment_id
+                and (first := payments.setdefault(order.payment_id, buyer)) != buyer
+            ):
+                link(first, buyer)
             if order.device_id:
-                link(devices.setdefault(order.device_id, buyer), buyer)
-                link(families.setdefault(family or order.device_id, buyer), buyer)
+                if (first := devices.setdefault(order.device_id, buyer)) != buyer:
+                    link(first, buyer)
+                if (first := families.setdefault(family or order.device_id, buyer)) != buyer:
+                    link(first, buyer)
             if order.phone:
-                link(phones.setdefault(order.phone, buyer), buyer)
-                link(blocks.setdefault(block or order.phone, buyer), buyer)
-            if building:
-                link(buildings.setdefault(building, buyer), buyer)
+                if (first := phones.setdefault(order.phone, buyer)) != buyer:
+                    link(first, buyer)
+                if (first := blocks.setdefault(block or order.phone, buyer)) != buyer:
+                    link(first, buyer)
+            if building and (first := buildings.setdefault(building, buyer)) != buyer:
+                link(first, buyer)
             if not in_cells[buyer] and candidate[buyer]:
                 self._refresh_cells(buyer)
         self._now = now
