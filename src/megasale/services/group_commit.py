@@ -99,11 +99,7 @@ class GroupCommitter:
         self._loop = None
 
     async def submit(self, placement: Placement) -> PlacementResult:
-        return (await self.submit_many([placement]))[0]
-
-    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]:
-        """Several placements at once; they may be written in different batches."""
-        return await self.enqueue(placements)
+        return (await self.enqueue([placement]))[0]
 
     def enqueue(self, placements: Sequence[Placement]) -> asyncio.Future[list[PlacementResult]]:
         """Queue ``placements``; the future has their results, in order, once all are written

@@ -31,7 +31,7 @@ import functools
 import os
 import socket
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import msgspec
 
@@ -345,9 +345,6 @@ class RemoteCommitter:
             self._flush_due = True
             loop.call_soon(self._flush)
         return await future
-
-    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]:
-        return list(await asyncio.gather(*(self.submit(p) for p in placements)))
 
     def _flush(self) -> None:
         self._flush_due = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol
 
 from megasale.domain.errors import (
@@ -40,8 +40,6 @@ class Committer(Protocol):
     async def stop(self) -> None: ...
 
     async def submit(self, placement: Placement) -> PlacementResult: ...
-
-    async def submit_many(self, placements: Sequence[Placement]) -> list[PlacementResult]: ...
 
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
