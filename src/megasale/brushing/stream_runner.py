@@ -14,7 +14,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -171,33 +171,12 @@ class StreamRunner:
         for p in orders:
             at = to_micros(p.placed_at)
             registered = opened.get(p.buyer_id, -1)
-            if len(p.lines) == 1:  # most orders: no line ids to make
-                line = p.lines[0]
-                append(
-                    StreamedOrder(
-                        p.order_id,
-                        at,
-                        p.buyer_id,
-                        p.shop_id,
-                        line.sku_id,
-                        line.quantity,
-                        line.amount_fen,
-                        line.subsidy_fen,
-                        p.ip,
-                        p.device_id,
-                        p.payment_id,
-                        None,
-                        p.ship_address,
-                        p.pickup_store_id,
-                        registered,
-                    )
-                )
-                continue
-            if len(p.lines) > 1:
-                ids = self._lines[p.order_id] = [f"{p.order_id}#{x.sku_id}" for x in p.lines]
+            if len(p.lines) == 1:  # most orders: no line ids to make, no list per order
+                pairs: Iterable[tuple[str, _Line]] = ((p.order_id, p.lines[0]),)
             else:
-                ids = [p.order_id]
-            for line_id, line in zip(ids, p.lines, strict=True):
+                ids = self._lines[p.order_id] = [f"{p.order_id}#{x.sku_id}" for x in p.lines]
+                pairs = zip(ids, p.lines, strict=True)
+            for line_id, line in pairs:
                 append(
                     StreamedOrder(
                         line_id,
