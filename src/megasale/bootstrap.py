@@ -204,7 +204,12 @@ def serve(settings: Settings) -> None:
         "http": "httptools",
         "loop": "uvloop",
     }
-    if settings.workers > 1:
+    # The orders go to a writer process of their own (the default, even beside one server
+    # process): a server process that also wrote them shared its interpreter lock between
+    # serving requests and the writer thread's Python. One server process with the writer
+    # beside it took 11,000-11,400 orders/s where the same process writing its own took 7,400,
+    # and two server processes with the writer 10,500 (bench_orders.py --rate 30000).
+    if settings.workers > 1 or settings.order_writer == "shared":
         with contextlib.ExitStack() as stack:
             writer = None
             if settings.order_writer == "shared":

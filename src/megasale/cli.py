@@ -62,8 +62,9 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
         "--order-writer",
         choices=["shared", "per-worker"],
         default="shared",
-        help="with --workers: one process writes all workers' orders (shared, the default), "
-        "or each worker writes its own (per-worker)",
+        help="one order-writer process writes the orders of every server process, beside "
+        "them (shared, the default, also with one worker), or each server process writes its "
+        "own (per-worker; with --workers 1, the whole server is one process)",
     )
     parser.add_argument(
         "--consumers",

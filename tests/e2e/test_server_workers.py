@@ -55,7 +55,7 @@ def _alive(pid: int) -> bool:
     )
 
 
-def _order(base: str, seeded: Seeded, buyer: int, key: str) -> int:
+def _order(base: str, seeded: Seeded, buyer: int, key: str, *, timeout: float = 10) -> int:
     token = seeded.buyers[buyer]["token"]
     body = {
         "promotion_id": seeded.promotion_id,
@@ -63,7 +63,7 @@ def _order(base: str, seeded: Seeded, buyer: int, key: str) -> int:
         "fulfilment": {"kind": "pickup", "store_id": "st-bj-01"},
     }
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-    return httpx.post(f"{base}/v1/orders", json=body, headers=headers, timeout=10).status_code
+    return httpx.post(f"{base}/v1/orders", json=body, headers=headers, timeout=timeout).status_code
 
 
 def test_workers_share_the_port_and_a_writer_are_replaced_and_stop_together(
@@ -104,3 +104,40 @@ def test_workers_share_the_port_and_a_writer_are_replaced_and_stop_together(
         _wait_for(lambda: not any(_alive(pid) for pid in processes))
     finally:
         server.stop()
+
+
+def test_one_server_process_sends_its_orders_to_a_writer_process(tmp_path: Path) -> None:
+    """The default ``serve``: one server process, its orders written by a process beside it;
+    ``--order-writer per-worker`` keeps the whole server in one process."""
+    db = tmp_path / "one.db"
+    platform = build_platform(Settings(db_path=db, consumers=False))
+    seeded = seed_platform(platform, SeedPlan(buyers=4, skus=1, stock=100))
+    platform.store.close()
+    server = Server(db, "--consumers", "none")
+    try:
+        _wait_for(lambda: len(_workers_of(server.proc.pid)) == 2)
+        writer = min(_workers_of(server.proc.pid))
+        assert [_order(server.base, seeded, n, f"one-{n}") for n in range(2)] == [201] * 2
+        # with the writer paused, the server still answers but no order completes
+        os.kill(writer, signal.SIGSTOP)
+        try:
+            _all_answer(server.base, 5)
+            try:
+                _order(server.base, seeded, 2, "paused", timeout=1.0)
+                raise AssertionError("an order completed while the writer was paused")
+            except httpx.TimeoutException:
+                pass
+        finally:
+            os.kill(writer, signal.SIGCONT)
+        assert _order(server.base, seeded, 2, "paused") == 201  # the same key: its one order
+    finally:
+        server.stop()
+    alone = Server(db, "--consumers", "none", "--order-writer", "per-worker")
+    try:
+        # buyer 0's key again: its first answer, no second order; buyer 3: a new order
+        assert [_order(alone.base, seeded, n, f"one-{n}") for n in (0, 3)] == [201, 201]
+        assert _workers_of(alone.proc.pid) == set()
+    finally:
+        alone.stop()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 4
