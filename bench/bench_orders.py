@@ -2,7 +2,7 @@
 
 Run from the repository root (the server is ``.venv/bin/megasale``, started here as a subprocess)::
 
-    .venv/bin/python bench/bench_orders.py              # 5,000/s and 12,000/s, 10 s, 3 repeats
+    .venv/bin/python bench/bench_orders.py              # 5,000/s and 30,000/s, 10 s, 3 repeats
     .venv/bin/python bench/bench_orders.py --rate 3000 --duration 5 --repeats 1
     .venv/bin/python bench/bench_orders.py --find-max   # the sustainable rate of each endpoint
     .venv/bin/python bench/bench_orders.py --workers 2  # passed to ``megasale serve``
@@ -14,7 +14,9 @@ and then ``POST /v1/orders`` (each order a new buyer/SKU pair and a new Idempote
 rate, open loop (see loadgen.py). It prints each run, then per rate the medians over the repeats of
 the offered and achieved rates, p50/p99/p99.9 in ms, the errors by kind summed over the repeats,
 and the ratio orders/noop of the achieved rates. A rate above what the server can take (the default
-12,000/s) measures each endpoint's throughput, so its ratio is the throughput ratio.
+30,000/s) measures each endpoint's throughput, so its ratio is the throughput ratio; where the
+no-op kept up with the offered rate, the summary says so, as its throughput is then higher and the
+ratio overstated.
 
 Then the oversell check, on two more fresh databases: a hot SKU with small stock, and a subsidy
 budget that runs out first. Many buyers send each order twice at once (a concurrent duplicate),
@@ -331,7 +333,13 @@ def fixed_rates(bench: Bench, rates: list[float], repeats: int, orders: OrderStr
             "errors (all repeats)",
             summarise("noop", noop_runs),
             summarise("orders", order_runs),
-            f"  ratio orders/noop achieved: {ratio:.2f}",
+            f"  ratio orders/noop achieved: {ratio:.2f}"
+            + (
+                "  (the no-op kept up with this rate: its throughput is higher, the ratio lower)"
+                if median(r.achieved_rate for r in noop_runs) >= 0.95 * rate
+                and median(r.achieved_rate for r in order_runs) < 0.95 * rate
+                else ""
+            ),
         ]
     print("\n" + "\n".join(table))
 
@@ -526,7 +534,7 @@ def oversell(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--rate", default="5000,12000", help="offered rates, comma-separated")
+    parser.add_argument("--rate", default="5000,30000", help="offered rates, comma-separated")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
