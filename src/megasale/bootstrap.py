@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -242,9 +243,25 @@ def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
-def _worker(options: dict[str, Any]) -> None:
+def _die_with(supervisor: int, signo: int = signal.SIGTERM) -> None:
+    """Have the kernel send this process ``signo`` when its supervisor dies, however it dies
+    (Linux): killed with SIGKILL, the supervisor cannot stop its processes, and an orphaned
+    worker would go on taking connections on the port beside its successor's, an orphaned
+    writer on holding the database. Each shuts down gracefully on the signal."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signo)
+    if os.getppid() != supervisor:  # it died before the request was made
+        os.kill(os.getpid(), signo)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker(options: dict[str, Any], supervisor: int) -> None:
     """One server process of ``serve --workers N`` (a fresh interpreter: spawned)."""
     import uvicorn
+
+    _die_with(supervisor)
 
     sock = _listening_socket(options["host"], options["port"], options["backlog"])
     config = uvicorn.Config("megasale.bootstrap:app_from_env", factory=True, **options)
@@ -262,7 +279,7 @@ def _writer_address() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _order_writer(db_path: str, address: str) -> None:
+def _order_writer(db_path: str, address: str, supervisor: int) -> None:
     """The shared order writer of ``serve --workers N`` (a fresh interpreter: spawned)."""
     import uvloop
 
@@ -270,14 +287,34 @@ def _order_writer(db_path: str, address: str) -> None:
     # Ctrl-C reaches the whole process group: the writer goes on until the workers have
     # answered their last requests, and the supervisor then stops it with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    uvloop.run(_write_orders_until_stopped(Path(db_path), address))
+    if uvloop.run(_write_orders_until_stopped(Path(db_path), address, supervisor)):
+        shutil.rmtree(Path(address).parent, ignore_errors=True)  # nobody else will now
 
 
-async def _write_orders_until_stopped(db_path: Path, address: str) -> None:
+#: the signal the order writer gets when its supervisor dies (SIGTERM when it stops it)
+_ORPHANED = signal.SIGHUP
+
+
+async def _write_orders_until_stopped(db_path: Path, address: str, supervisor: int) -> bool:
+    """Write orders until SIGTERM (the supervisor stops it) or the supervisor dies; ``True``
+    in the second case."""
     store = SqliteStore(db_path)
     server = WriterServer(GroupCommitter(store.take_orders), render_placement, address)
     stopped = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
+    loop = asyncio.get_running_loop()
+    orphaned = False
+
+    def stop(signo: int, _frame: object) -> None:
+        nonlocal orphaned
+        orphaned = orphaned or signo == _ORPHANED
+        # left in place after the loop ends: a second signal must not end the process
+        # mid-cleanup, as the default action would
+        with contextlib.suppress(RuntimeError):  # the loop closed: stopping already
+            loop.call_soon_threadsafe(stopped.set)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(_ORPHANED, stop)
+    _die_with(supervisor, _ORPHANED)
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)  # as Platform.start: no long collections mid-batch
@@ -287,6 +324,7 @@ async def _write_orders_until_stopped(db_path: Path, address: str) -> None:
     finally:
         await server.stop()
         store.close()
+    return orphaned
 
 
 def _wait_for_writer(process: BaseProcess, address: str, timeout_s: float = 30.0) -> None:
@@ -338,11 +376,13 @@ def _supervise(
         if slot == "writer":
             process = spawn.Process(
                 target=_order_writer,
-                args=(str(db_path), writer_address),
+                args=(str(db_path), writer_address, os.getpid()),
                 name="megasale-order-writer",
             )
         else:
-            process = spawn.Process(target=_worker, args=(options,), name=f"megasale-{slot}")
+            process = spawn.Process(
+                target=_worker, args=(options, os.getpid()), name=f"megasale-{slot}"
+            )
         process.start()
         started[slot] = (process, time.monotonic())
 

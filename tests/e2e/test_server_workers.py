@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import tempfile
 import time
 from pathlib import Path
 
@@ -141,3 +142,22 @@ def test_one_server_process_sends_its_orders_to_a_writer_process(tmp_path: Path)
         alone.stop()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 4
+
+
+def test_the_processes_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    """Killed at once (SIGKILL), the supervisor cannot stop its processes: the kernel tells
+    them, and they shut down instead of serving on as orphans."""
+    db = tmp_path / "orphans.db"
+    build_platform(Settings(db_path=db, consumers=False)).store.close()
+    folders_before = set(Path(tempfile.gettempdir()).glob("megasale-writer-*"))
+    server = Server(db, "--workers", "2", "--consumers", "none")
+    try:
+        _wait_for(lambda: len(_workers_of(server.proc.pid)) == 3)
+        children = _workers_of(server.proc.pid)
+        _all_answer(server.base, 5)
+        server.kill()
+        _wait_for(lambda: not any(_alive(pid) for pid in children))
+        left = set(Path(tempfile.gettempdir()).glob("megasale-writer-*")) - folders_before
+        assert left == set()  # the writer removed its socket's folder
+    finally:
+        server.stop()
