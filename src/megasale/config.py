@@ -37,8 +37,9 @@ class Settings:
     #: run the event-log consumers (live screen, fulfilment worker, refund sweeper, streaming
     #: detection) in this server; ``False`` makes an API-only server for scaling out
     consumers: bool = True
-    #: with several workers: ``"shared"``, one process writes every worker's orders (the
-    #: default); ``"per-worker"``, each worker writes its own, taking turns on the file's lock
+    #: ``"shared"``: one order-writer process writes the orders of every server process, one
+    #: included (the default); ``"per-worker"``: each writes its own, taking turns on the
+    #: file's lock (with one worker, the whole server is then one process)
     order_writer: str = "shared"
-    #: the shared order writer's socket, set for the workers by ``serve --workers N``
+    #: the shared order writer's socket, set for the server processes by ``serve``
     order_writer_address: str | None = None
