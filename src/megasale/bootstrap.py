@@ -243,11 +243,11 @@ def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
-def _die_with(supervisor: int, signo: int = signal.SIGTERM) -> None:
+def _die_with(supervisor: int, signo: int) -> None:
     """Have the kernel send this process ``signo`` when its supervisor dies, however it dies
     (Linux): killed with SIGKILL, the supervisor cannot stop its processes, and an orphaned
     worker would go on taking connections on the port beside its successor's, an orphaned
-    writer on holding the database. Each shuts down gracefully on the signal."""
+    writer on holding the database."""
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signo)
     if os.getppid() != supervisor:  # it died before the request was made
@@ -261,7 +261,10 @@ def _worker(options: dict[str, Any], supervisor: int) -> None:
     """One server process of ``serve --workers N`` (a fresh interpreter: spawned)."""
     import uvicorn
 
-    _die_with(supervisor)
+    # A worker goes the way of its supervisor: killed with it. Shutting down gracefully, it
+    # kept a live screen's event stream open for as long as the page stayed (uvicorn waits for
+    # open responses), so the page never went over to the server started in its place.
+    _die_with(supervisor, signal.SIGKILL)
 
     sock = _listening_socket(options["host"], options["port"], options["backlog"])
     config = uvicorn.Config("megasale.bootstrap:app_from_env", factory=True, **options)
