@@ -392,9 +392,10 @@ def _supervise(
     try:
         if writer_address is not None:
             start("writer")
-            _wait_for_writer(started["writer"][0], writer_address)
-        for n in range(workers):
+        for n in range(workers):  # they start beside the writer; each waits to connect to it
             start(f"worker-{n}")
+        if writer_address is not None:
+            _wait_for_writer(started["writer"][0], writer_address)
         while not stopping:
             time.sleep(0.2)
             for slot, (process, since) in list(started.items()):
