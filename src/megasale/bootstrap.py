@@ -208,8 +208,9 @@ def serve(settings: Settings) -> None:
     # The orders go to a writer process of their own (the default, even beside one server
     # process): a server process that also wrote them shared its interpreter lock between
     # serving requests and the writer thread's Python. One server process with the writer
-    # beside it took 11,000-11,400 orders/s where the same process writing its own took 7,400,
-    # and two server processes with the writer 10,500 (bench_orders.py --rate 30000).
+    # beside it took 9,600-11,800 orders/s where the same process writing its own took
+    # 6,900-7,400, and two server processes with the writer 9,400-10,500 (bench_orders.py at
+    # 30,000/s offered; docs/benchmarks.md).
     if settings.workers > 1 or settings.order_writer == "shared":
         with contextlib.ExitStack() as stack:
             writer = None
@@ -258,7 +259,7 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _worker(options: dict[str, Any], supervisor: int) -> None:
-    """One server process of ``serve --workers N`` (a fresh interpreter: spawned)."""
+    """One server process of ``serve`` under its supervisor (a fresh interpreter: spawned)."""
     import uvicorn
 
     # A worker goes the way of its supervisor: killed with it. Shutting down gracefully, it
@@ -283,7 +284,7 @@ def _writer_address() -> Iterator[str]:
 
 
 def _order_writer(db_path: str, address: str, supervisor: int) -> None:
-    """The shared order writer of ``serve --workers N`` (a fresh interpreter: spawned)."""
+    """The order writer of ``serve``'s server processes (a fresh interpreter: spawned)."""
     import uvloop
 
     sys.setswitchinterval(SWITCH_INTERVAL_S)
