@@ -188,6 +188,53 @@ def server_cpu_by_process(port: int) -> dict[int, float]:
     return {pid: ticks.get(pid, 0) / os.sysconf("SC_CLK_TCK") for pid in tree}
 
 
+def process_role(pid: int) -> str:
+    """What a process of the server's tree is: ``writer`` (it holds the order writer's socket),
+    ``server`` (serving HTTP: a worker, or the only process), ``supervisor``, ``detector``
+    (``stream-detect``), ``tracker`` (multiprocessing's), or ``?`` once it has ended."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    if b"stream-detect" in cmdline:
+        return "detector"
+    if b"resource_tracker" in cmdline:
+        return "tracker"
+    if b"spawn_main" not in cmdline:  # `megasale serve` itself
+        children = [p for p, parent in _parents().items() if parent == pid]
+        return "supervisor" if any(_spawned(p) for p in children) else "server"
+    return "writer" if _holds_writer_socket(pid) else "server"
+
+
+def _parents() -> dict[int, int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return parents
+
+
+def _spawned(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _holds_writer_socket(pid: int) -> bool:
+    """Whether ``pid`` has open a Unix socket bound under a ``megasale-writer-`` folder (the
+    writer's listening socket and the ends it accepted; a worker's connecting end has no path)."""
+    try:
+        rows = Path("/proc/net/unix").read_text().splitlines()[1:]
+        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return False
+    writer_inodes = {row.split()[6] for row in rows if "megasale-writer-" in row}
+    return any(link == f"socket:[{inode}]" for link in links for inode in writer_inodes)
+
+
 def _answers(port: int) -> bool:
     try:
         get_json(port, "/v1/noop", method="POST", body=b"{}")
@@ -281,9 +328,11 @@ class Bench:
         cpu = sum(used.values())
         print(format_result(result), flush=True)
         if result.completed:
-            # per process, busiest first (with --workers N: the workers, the order writer)
-            busiest = sorted(used.values(), reverse=True)
-            each = ", ".join(f"{1e6 * s / result.completed:.0f}" for s in busiest if s)
+            # per process, busiest first, each named by its role
+            busiest = sorted(used.items(), key=lambda item: -item[1])
+            each = ", ".join(
+                f"{process_role(pid)} {1e6 * s / result.completed:.0f}" for pid, s in busiest if s
+            )
             print(
                 f"{'':<12} server cpu {cpu / max(1e-9, result.elapsed_s):.2f} cores, "
                 f"{1e6 * cpu / result.completed:.0f} us per response (by process: {each})",
