@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import gc
 import multiprocessing
 import os
 import shutil
@@ -33,7 +32,7 @@ from megasale.services.fulfilment_config import FulfilmentSettings
 from megasale.services.fulfilment_worker import FulfilmentWorker
 from megasale.services.group_commit import GroupCommitter
 from megasale.services.order_writer import RemoteCommitter, WriterServer, socket_path
-from megasale.services.platform import Platform
+from megasale.services.platform import Platform, settle_heap
 from megasale.services.ports import Clock
 from megasale.services.returns import RefundSweeper
 from megasale.services.risk import RiskDesk
@@ -319,9 +318,7 @@ async def _write_orders_until_stopped(db_path: Path, address: str, supervisor: i
     signal.signal(signal.SIGTERM, stop)
     signal.signal(_ORPHANED, stop)
     _die_with(supervisor, _ORPHANED)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)  # as Platform.start: no long collections mid-batch
+    settle_heap()
     await server.start()
     try:
         await stopped.wait()

@@ -15,7 +15,7 @@ from megasale.services.ports import Clock, Store
 from megasale.services.risk import RiskDesk
 from megasale.services.trust_program import TrustProgram
 
-__all__ = ["Background", "Platform"]
+__all__ = ["Background", "Platform", "settle_heap"]
 
 
 class Background(Protocol):
@@ -24,6 +24,15 @@ class Background(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+def settle_heap() -> None:
+    """Once start-up is done: what it made lives as long as the process, so keep it out of the
+    collector's way, and collect young objects less often, so that a full collection over a
+    large heap does not stall a batch of orders for tens of milliseconds."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @dataclass
@@ -68,12 +77,7 @@ class Platform:
 
     async def start(self) -> None:
         self.accounts.warm()
-        # What start-up made lives as long as the process: keep it out of the collector's
-        # way, and collect young objects less often, so that a full collection over a large
-        # heap does not stall a batch of orders for tens of milliseconds.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 20, 100)
+        settle_heap()
         await self.committer.start()
         for task in self.background:
             await task.start()
