@@ -101,7 +101,7 @@ class SqliteDatabase:
         conn = self.connection()
         for name in names:
             conn.executescript(package.joinpath(name).read_text("utf-8"))
-        migrate(conn)
+        migrate(conn, self.write)
         if self.path != ":memory:":
             self._checkpointer = threading.Thread(
                 target=self._checkpoint_forever, name="sqlite-checkpoint", daemon=True

@@ -8,49 +8,50 @@ write transaction, so a database opened by several processes at once is migrated
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 __all__ = ["migrate"]
 
+#: ``SqliteDatabase.write``: a write transaction under the file's writer lock
+Write = Callable[[sqlite3.Connection], AbstractContextManager[sqlite3.Connection]]
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Apply every step whose older shape ``conn``'s database still has."""
-    _answers_out_of_line(conn)
+
+def migrate(conn: sqlite3.Connection, write: Write) -> None:
+    """Apply every step whose older shape ``conn``'s database still has, each in ``write``."""
+    _answers_out_of_line(conn, write)
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
-def _answers_out_of_line(conn: sqlite3.Connection) -> None:
+def _answers_out_of_line(conn: sqlite3.Connection, write: Write) -> None:
     """Stored answers (with the request hash and the order) moved from ``idempotency_keys``
     to the append-only ``responses``."""
     if "body" not in _columns(conn, "idempotency_keys"):
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if "body" in _columns(conn, "idempotency_keys"):  # not done meanwhile by another process
-            conn.execute("ALTER TABLE idempotency_keys RENAME TO idempotency_keys_before")
-            conn.execute(
-                "CREATE TABLE idempotency_keys (buyer_id TEXT NOT NULL, key TEXT NOT NULL, "
-                "response_id INTEGER NOT NULL, PRIMARY KEY (buyer_id, key)) WITHOUT ROWID"
-            )
-            conn.execute(
-                "CREATE TEMP TABLE numbered AS SELECT row_number() OVER "
-                "(ORDER BY created_at, buyer_id, key) + (SELECT coalesce(max(response_id), 0) "
-                "FROM responses) AS n, * FROM idempotency_keys_before"
-            )
-            conn.execute(
-                "INSERT INTO responses (response_id, request_hash, order_id, status, body, "
-                "created_at) SELECT n, request_hash, order_id, status, body, created_at "
-                "FROM numbered"
-            )
-            conn.execute(
-                "INSERT INTO idempotency_keys (buyer_id, key, response_id) "
-                "SELECT buyer_id, key, n FROM numbered"
-            )
-            conn.execute("DROP TABLE numbered")
-            conn.execute("DROP TABLE idempotency_keys_before")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    with write(conn):
+        if "body" not in _columns(conn, "idempotency_keys"):  # done meanwhile by another process
+            return
+        conn.execute("ALTER TABLE idempotency_keys RENAME TO idempotency_keys_before")
+        conn.execute(
+            "CREATE TABLE idempotency_keys (buyer_id TEXT NOT NULL, key TEXT NOT NULL, "
+            "response_id INTEGER NOT NULL, PRIMARY KEY (buyer_id, key)) WITHOUT ROWID"
+        )
+        conn.execute(
+            "CREATE TEMP TABLE numbered AS SELECT row_number() OVER "
+            "(ORDER BY created_at, buyer_id, key) + (SELECT coalesce(max(response_id), 0) "
+            "FROM responses) AS n, * FROM idempotency_keys_before"
+        )
+        conn.execute(
+            "INSERT INTO responses (response_id, request_hash, order_id, status, body, "
+            "created_at) SELECT n, request_hash, order_id, status, body, created_at "
+            "FROM numbered"
+        )
+        conn.execute(
+            "INSERT INTO idempotency_keys (buyer_id, key, response_id) "
+            "SELECT buyer_id, key, n FROM numbered"
+        )
+        conn.execute("DROP TABLE numbered")
+        conn.execute("DROP TABLE idempotency_keys_before")
