@@ -170,16 +170,9 @@ def server_cpu_by_process(port: int) -> dict[int, float]:
     root = _SERVERS.get(port)
     if root is None:
         return {}
-    parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        pid = int(stat.parent.name)
-        parents[pid] = int(fields[1])
-        ticks[pid] = int(fields[11]) + int(fields[12])
+    processes = _processes()
+    parents = {pid: parent for pid, (parent, _) in processes.items()}
+    ticks = {pid: used for pid, (_, used) in processes.items()}
     tree, grew = {root}, True
     while grew:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
@@ -201,19 +194,21 @@ def process_role(pid: int) -> str:
     if b"resource_tracker" in cmdline:
         return "tracker"
     if b"spawn_main" not in cmdline:  # `megasale serve` itself
-        children = [p for p, parent in _parents().items() if parent == pid]
+        children = [p for p, (parent, _) in _processes().items() if parent == pid]
         return "supervisor" if any(_spawned(p) for p in children) else "server"
     return "writer" if _holds_writer_socket(pid) else "server"
 
 
-def _parents() -> dict[int, int]:
-    parents = {}
+def _processes() -> dict[int, tuple[int, int]]:
+    """Every process's parent id and CPU clock ticks so far (user + system), from ``/proc``."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
             continue
-    return parents
+        found[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
 
 
 def _spawned(pid: int) -> bool:
