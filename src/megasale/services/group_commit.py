@@ -61,8 +61,6 @@ class GroupCommitter:
         # inline mode: the loop task that writes, and what wakes it
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
-        self.batches = 0
-        self.placements = 0
 
     async def start(self) -> None:
         if self._loop is not None:
@@ -153,8 +151,6 @@ class GroupCommitter:
                 if not submitted.future.done():
                     submitted.future.set_exception(outcome)
             return
-        self.batches += 1
-        self.placements += len(batch)
         for (_, submitted, i), result in zip(batch, outcome, strict=True):
             submitted.results[i] = result
             submitted.left -= 1

@@ -313,8 +313,6 @@ class RemoteCommitter:
         self._outbox: list[WirePlacement] = []
         self._flush_due = False
         self._next = 0
-        self.batches = 0
-        self.placements = 0
 
     async def start(self) -> None:
         self._connecting = asyncio.Lock()
@@ -386,8 +384,6 @@ class RemoteCommitter:
         try:
             while (body := await _read_frame(reader)) is not None:
                 answers = _decode_results(body)
-                self.batches += 1
-                self.placements += len(answers)
                 for answer in answers:
                     on_wire.discard(answer.n)
                     future = self._waiting.pop(answer.n, None)
