@@ -69,6 +69,7 @@ class SqliteDatabase:
         busy_timeout_ms: int = 30_000,
         checkpoint_every_s: float = 0.5,
         restart_frames: int = 4096,
+        checkpoint: bool = True,
     ) -> None:
         self.path = str(path)
         self._busy_timeout_ms = busy_timeout_ms
@@ -102,7 +103,7 @@ class SqliteDatabase:
         for name in names:
             conn.executescript(package.joinpath(name).read_text("utf-8"))
         migrate(conn, self.write)
-        if self.path != ":memory:":
+        if checkpoint and self.path != ":memory:":
             self._checkpointer = threading.Thread(
                 target=self._checkpoint_forever, name="sqlite-checkpoint", daemon=True
             )
@@ -126,6 +127,9 @@ class SqliteDatabase:
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-65536")
+            # statement journals and ephemeral tables in memory: on disk, each order batch
+            # created, unlinked and wrote a file in /var/tmp (five system calls and more)
+            conn.execute("PRAGMA temp_store=MEMORY")
             # no checkpoint inside a commit: a commit that also copies the WAL into the database
             # stalls every order of its batch for 100 ms or more; the checkpointer does it
             conn.execute("PRAGMA wal_autocheckpoint=0")
