@@ -56,8 +56,10 @@ __all__ = [
 
 def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:
     """The platform over the embedded default: one SQLite file."""
-    store = SqliteStore(settings.db_path)
     address = settings.order_writer_address
+    # with an order writer, most writes are its own and so is the WAL's checkpointing: a
+    # checkpointer here would copy pages on the serving process's cores
+    store = SqliteStore(settings.db_path, checkpoint=not address)
     platform = Platform.over(
         store, clock or SystemClock(), committer=RemoteCommitter(address) if address else None
     )

@@ -41,8 +41,9 @@ def _duplicate(field: str, value: str) -> InvalidInput:
 class SqliteStore:
     """All of megasale's state in one SQLite file (WAL, ``synchronous=FULL``)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.db = SqliteDatabase(path)
+    def __init__(self, path: str | Path, *, checkpoint: bool = True) -> None:
+        """``checkpoint=False`` leaves copying the WAL into the file to another process."""
+        self.db = SqliteDatabase(path, checkpoint=checkpoint)
 
     def close(self) -> None:
         self.db.close()
