@@ -26,7 +26,6 @@ which returns the order if it was in fact written). The next placement connects 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import os
 import socket
@@ -149,18 +148,73 @@ def socket_path(address: str) -> str:
     return "\0" + address[1:] if address.startswith("@") else address
 
 
-async def _connect_unix(
-    address: str,
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    # connected by hand: uvloop's open_unix_connection refuses abstract addresses (EINVAL)
+async def _connect_unix(address: str, protocol: _Frames) -> asyncio.Transport:
+    # connected by hand: uvloop's create_unix_connection refuses abstract addresses (EINVAL)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, socket_path(address))
+        loop = asyncio.get_running_loop()
+        await loop.sock_connect(sock, socket_path(address))
+        transport, _ = await loop.create_unix_connection(lambda: protocol, sock=sock)
     except BaseException:
         sock.close()
         raise
-    return await asyncio.open_unix_connection(sock=sock)
+    return transport
+
+
+class _Frames(asyncio.Protocol):
+    """One connection's frames, each handed to ``on_frame`` as soon as it has arrived whole.
+
+    A ``StreamReader`` would wake a reading task instead, and the task runs a turn of the event
+    loop later: in a busy server process a turn is 2-3 ms of other requests' work, and each
+    answer waited for one more (measured at 30,000/s offered: 10.6-13.5 ms from sending
+    placements to reading their answers, of which the writer process accounted for 6-9).
+    ``on_frame`` raising ``ValueError`` or a msgpack error closes the connection.
+    """
+
+    def __init__(self, on_frame: Callable[[bytes], None], on_lost: Callable[[str], None]) -> None:
+        self._on_frame = on_frame
+        self._on_lost = on_lost
+        self._buffer = bytearray()
+        self._transport: asyncio.BaseTransport | None = None
+        self._why = "the connection closed before it answered"
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        start = 0
+        try:
+            while len(buffer) - start >= _LENGTH.size:
+                (length,) = _LENGTH.unpack_from(buffer, start)
+                if length > MAX_FRAME_BYTES:
+                    raise ValueError(
+                        f"a frame of {length} bytes is over the limit of {MAX_FRAME_BYTES}"
+                    )
+                end = start + _LENGTH.size + length
+                if len(buffer) < end:
+                    break
+                self._on_frame(bytes(buffer[start + _LENGTH.size : end]))
+                start = end
+        except (ValueError, msgspec.DecodeError) as exc:
+            self._why = f"the connection broke: {exc}"
+            buffer.clear()
+            if self._transport is not None:
+                self._transport.close()
+            return
+        del buffer[:start]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self._why = f"the connection broke: {exc}"
+        elif self._buffer:
+            self._why = "the connection closed in the middle of a frame"
+        self._on_lost(self._why)
+        if not self.closed.done():
+            self.closed.set_result(None)
 
 
 def _result_of(wire: WireResult) -> PlacementResult:
@@ -305,9 +359,9 @@ class RemoteCommitter:
     def __init__(self, address: str, *, connect_timeout_s: float = 10.0) -> None:
         self.address = address
         self.connect_timeout_s = connect_timeout_s
-        self._writer: asyncio.StreamWriter | None = None
+        self._transport: asyncio.Transport | None = None
+        self._frames: _Frames | None = None
         self._on_wire: set[int] = set()  # sent on the current connection, not answered yet
-        self._reading: asyncio.Task[None] | None = None
         self._connecting: asyncio.Lock | None = None
         self._waiting: dict[int, asyncio.Future[PlacementResult]] = {}
         self._outbox: list[WirePlacement] = []
@@ -319,20 +373,14 @@ class RemoteCommitter:
         await self._connect()
 
     async def stop(self) -> None:
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-        reading, self._reading = self._reading, None
-        if reading is not None:
-            reading.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reading
+        transport, self._transport = self._transport, None
+        if transport is not None and self._frames is not None:
+            transport.close()
+            await self._frames.closed
         self._fail_all("the order writer connection was closed")
 
     async def submit(self, placement: Placement) -> PlacementResult:
-        if self._writer is None or self._writer.is_closing():
+        if self._transport is None or self._transport.is_closing():
             await self._connect()
         loop = asyncio.get_running_loop()
         self._next += 1
@@ -349,23 +397,27 @@ class RemoteCommitter:
         outbox, self._outbox = self._outbox, []
         if not outbox:
             return
-        writer = self._writer
-        if writer is None or writer.is_closing():
+        transport = self._transport
+        if transport is None or transport.is_closing():
             self._fail([w.n for w in outbox], "the order writer went away")
             return
         self._on_wire.update(w.n for w in outbox)
-        writer.write(_frame(_encode(outbox)))
+        transport.write(_frame(_encode(outbox)))
 
     async def _connect(self) -> None:
         assert self._connecting is not None, "RemoteCommitter.start() was not awaited"
         async with self._connecting:
-            if self._writer is not None and not self._writer.is_closing():
+            if self._transport is not None and not self._transport.is_closing():
                 return
             loop = asyncio.get_running_loop()
             deadline = loop.time() + self.connect_timeout_s
+            on_wire: set[int] = set()
+            frames = _Frames(
+                functools.partial(self._answered, on_wire), functools.partial(self._lost, on_wire)
+            )
             while True:
                 try:
-                    reader, writer = await _connect_unix(self.address)
+                    transport = await _connect_unix(self.address, frames)
                     break
                 except OSError as exc:
                     if loop.time() >= deadline:
@@ -373,33 +425,25 @@ class RemoteCommitter:
                             f"no order writer at {self.address!r}: {exc}"
                         ) from exc
                     await asyncio.sleep(0.05)
-            self._writer, self._on_wire = writer, set()
-            self._reading = asyncio.create_task(self._read_forever(reader, writer, self._on_wire))
+            self._transport, self._frames, self._on_wire = transport, frames, on_wire
 
-    async def _read_forever(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_wire: set[int]
-    ) -> None:
-        """Resolve the answers of one connection; when it ends, fail what it left unanswered."""
-        why = "the order writer closed the connection before it answered"
-        try:
-            while (body := await _read_frame(reader)) is not None:
-                answers = _decode_results(body)
-                for answer in answers:
-                    on_wire.discard(answer.n)
-                    future = self._waiting.pop(answer.n, None)
-                    if future is None or future.done():
-                        continue
-                    if answer.failure is not None:
-                        future.set_exception(RuntimeError(answer.failure))
-                    else:
-                        future.set_result(_result_of(answer))
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
-            why = f"the order writer connection broke: {exc}"
-        finally:
-            if self._writer is writer:
-                self._writer = None
-            writer.close()
-            self._fail(list(on_wire), why)
+    def _answered(self, on_wire: set[int], body: bytes) -> None:
+        """Resolve the answers of one frame."""
+        for answer in _decode_results(body):
+            on_wire.discard(answer.n)
+            future = self._waiting.pop(answer.n, None)
+            if future is None or future.done():
+                continue
+            if answer.failure is not None:
+                future.set_exception(RuntimeError(answer.failure))
+            else:
+                future.set_result(_result_of(answer))
+
+    def _lost(self, on_wire: set[int], why: str) -> None:
+        """A connection ended: fail what it left unanswered."""
+        if self._on_wire is on_wire:
+            self._transport = None
+        self._fail(list(on_wire), f"the order writer connection ended: {why}")
 
     def _fail(self, numbers: list[int], why: str) -> None:
         for n in numbers:
