@@ -31,6 +31,7 @@ import os
 import socket
 import struct
 from collections.abc import Callable
+from typing import cast
 
 import msgspec
 
@@ -169,19 +170,34 @@ class _Frames(asyncio.Protocol):
     loop later: in a busy server process a turn is 2-3 ms of other requests' work, and each
     answer waited for one more (measured at 30,000/s offered: 10.6-13.5 ms from sending
     placements to reading their answers, of which the writer process accounted for 6-9).
-    ``on_frame`` raising ``ValueError`` or a msgpack error closes the connection.
+    ``on_frame`` raising ``ValueError`` or a msgpack error closes the connection, and so does
+    ``accept`` returning false when the connection is made.
     """
 
-    def __init__(self, on_frame: Callable[[bytes], None], on_lost: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        on_frame: Callable[[bytes], None],
+        on_lost: Callable[[str], None],
+        *,
+        accept: Callable[[_Frames], bool] | None = None,
+    ) -> None:
         self._on_frame = on_frame
         self._on_lost = on_lost
+        self._accept = accept
         self._buffer = bytearray()
-        self._transport: asyncio.BaseTransport | None = None
+        self._transport: asyncio.Transport | None = None
         self._why = "the connection closed before it answered"
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
+    @property
+    def transport(self) -> asyncio.Transport:
+        assert self._transport is not None, "not connected yet"
+        return self._transport
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)
+        if self._accept is not None and not self._accept(self):
+            transport.close()
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -222,20 +238,6 @@ def _result_of(wire: WireResult) -> PlacementResult:
     return PlacementResult(response, wire.accepted, wire.replayed, wire.key_reused)
 
 
-async def _read_frame(reader: asyncio.StreamReader) -> bytes | None:
-    """The next frame's body, or ``None`` at a clean end of the stream."""
-    try:
-        head = await reader.readexactly(_LENGTH.size)
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial:
-            raise
-        return None
-    (length,) = _LENGTH.unpack(head)
-    if length > MAX_FRAME_BYTES:
-        raise ValueError(f"a frame of {length} bytes is over the limit of {MAX_FRAME_BYTES}")
-    return await reader.readexactly(length)
-
-
 def _frame(body: bytes) -> bytes:
     return _LENGTH.pack(len(body)) + body
 
@@ -258,11 +260,13 @@ class WriterServer:
         self.address = address
         self._server: asyncio.AbstractServer | None = None
         self._unanswered: set[asyncio.Future[list[PlacementResult]]] = set()
-        self._clients: dict[asyncio.StreamWriter, asyncio.Task[object]] = {}
+        self._clients: dict[asyncio.BaseTransport, _Frames] = {}
 
     async def start(self) -> None:
         await self._committer.start()
-        self._server = await asyncio.start_unix_server(self._serve, path=socket_path(self.address))
+        self._server = await asyncio.get_running_loop().create_unix_server(
+            self._connected, path=socket_path(self.address)
+        )
 
     async def stop(self) -> None:
         """Stop taking placements; answer those already taken, hang up, stop the committer."""
@@ -271,67 +275,71 @@ class WriterServer:
             server.close()
         if self._unanswered:
             await asyncio.wait(set(self._unanswered))
-        for writer in list(self._clients):
-            writer.close()  # the sender fails what it sends from now on, and connects again
+        for transport in list(self._clients):
+            transport.close()  # the sender fails what it sends from now on, and connects again
         if self._clients:
-            await asyncio.wait(set(self._clients.values()))
+            await asyncio.wait([frames.closed for frames in self._clients.values()])
         await self._committer.stop()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not _same_user(writer):  # placements name any buyer: only our own processes
-            writer.close()
+    def _connected(self) -> _Frames:
+        """A new connection's protocol: its frames are read as they arrive."""
+        frames: _Frames
+
+        def placed(body: bytes) -> None:
+            self._placed(frames, body)
+
+        def lost(_why: str) -> None:
+            # a broken or garbled connection: its sender fails what it sent and reconnects
+            self._clients.pop(frames.transport, None)
+
+        frames = _Frames(placed, lost, accept=self._admit)
+        return frames
+
+    def _admit(self, frames: _Frames) -> bool:
+        if not _same_user(frames.transport):  # placements name any buyer: only our processes
+            return False
+        self._clients[frames.transport] = frames
+        return True
+
+    def _placed(self, frames: _Frames, body: bytes) -> None:
+        if self._server is None:  # stopping: its sender fails it when the connection closes
             return
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients[writer] = task
+        transport = frames.transport
+        wires = _decode_placements(body)
+        # answered as their batch commits; meanwhile the next frames are read
         try:
-            while self._server is not None:
-                body = await _read_frame(reader)
-                if body is None:
-                    break
-                wires = _decode_placements(body)
-                # answered as their batch commits; meanwhile the next frame is read
-                try:
-                    results = self._committer.enqueue([from_wire(w, self._render) for w in wires])
-                except Exception as exc:  # a placement that makes no order, or no committer
-                    writer.write(_frame(_encode(_failed(wires, exc))))
-                    continue
-                self._unanswered.add(results)
-                results.add_done_callback(functools.partial(self._answer, writer, wires))
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError, msgspec.DecodeError):
-            pass  # a broken or garbled connection: its sender fails what it sent and reconnects
-        finally:
-            mine = [f for f in self._unanswered if not f.done()]
-            if mine:  # answer what this connection sent before closing it
-                await asyncio.wait(mine)
-            writer.close()
-            del self._clients[writer]
+            results = self._committer.enqueue([from_wire(w, self._render) for w in wires])
+        except Exception as exc:  # a placement that makes no order, or no committer
+            transport.write(_frame(_encode(_failed(wires, exc))))
+            return
+        self._unanswered.add(results)
+        results.add_done_callback(functools.partial(self._answer, transport, wires))
 
     def _answer(
         self,
-        writer: asyncio.StreamWriter,
+        transport: asyncio.WriteTransport,
         wires: list[WirePlacement],
         results: asyncio.Future[list[PlacementResult]],
     ) -> None:
         self._unanswered.discard(results)
-        if writer.is_closing():
+        if transport.is_closing():
             return
         if results.cancelled() or results.exception() is not None:
             failure = results.exception() or RuntimeError("the order writer stopped")
-            writer.write(_frame(_encode(_failed(wires, failure))))
+            transport.write(_frame(_encode(_failed(wires, failure))))
             return
         answers = []
         for w, r in zip(wires, results.result(), strict=True):
             status = None if r.response is None else r.response.status
             body = None if r.response is None else r.response.body
             answers.append(WireResult(w.n, status, body, r.accepted, r.replayed, r.key_reused))
-        writer.write(_frame(_encode(answers)))
+        transport.write(_frame(_encode(answers)))
 
 
-def _same_user(writer: asyncio.StreamWriter) -> bool:
+def _same_user(transport: asyncio.BaseTransport) -> bool:
     """Whether the peer of a Unix connection runs as this process's user (Linux; elsewhere the
     socket's folder, which only this user can enter, is the guard)."""
-    sock = writer.get_extra_info("socket")
+    sock = transport.get_extra_info("socket")
     if sock is None or not hasattr(socket, "SO_PEERCRED"):
         return True
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDENTIALS.size)
