@@ -171,7 +171,7 @@ def main() -> None:
             return
         address = f"@megasale-bench-app-{os.getpid()}"
         writer = multiprocessing.get_context("spawn").Process(
-            target=bootstrap._order_writer, args=(str(seeded.db), address)
+            target=bootstrap._order_writer, args=(str(seeded.db), address, os.getpid())
         )
         writer.start()
         try:
