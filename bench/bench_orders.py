@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,22 +181,29 @@ def server_cpu_by_process(port: int) -> dict[int, float]:
     return {pid: ticks.get(pid, 0) / os.sysconf("SC_CLK_TCK") for pid in tree}
 
 
-def process_role(pid: int) -> str:
-    """What a process of the server's tree is: ``writer`` (it holds the order writer's socket),
-    ``server`` (serving HTTP: a worker, or the only process), ``supervisor``, ``detector``
-    (``stream-detect``), ``tracker`` (multiprocessing's), or ``?`` once it has ended."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return "?"
-    if b"stream-detect" in cmdline:
-        return "detector"
-    if b"resource_tracker" in cmdline:
-        return "tracker"
-    if b"spawn_main" not in cmdline:  # `megasale serve` itself
-        children = [p for p, (parent, _) in _processes().items() if parent == pid]
-        return "supervisor" if any(_spawned(p) for p in children) else "server"
-    return "writer" if _holds_writer_socket(pid) else "server"
+def process_roles(pids: Iterable[int]) -> dict[int, str]:
+    """What each process of the server's tree is: ``writer`` (it holds the order writer's
+    socket), ``server`` (serving HTTP: a worker, or the only process), ``supervisor``,
+    ``detector`` (``stream-detect``), ``tracker`` (multiprocessing's), or ``?`` once it has
+    ended. ``/proc`` is read once for them all."""
+    parents = {pid: parent for pid, (parent, _) in _processes().items()}
+    writer_inodes = _writer_socket_inodes()
+    roles = {}
+    for pid in pids:
+        cmdline = _cmdline(pid)
+        if cmdline is None:
+            roles[pid] = "?"
+        elif b"stream-detect" in cmdline:
+            roles[pid] = "detector"
+        elif b"resource_tracker" in cmdline:
+            roles[pid] = "tracker"
+        elif b"spawn_main" not in cmdline:  # `megasale serve` itself
+            children = [p for p, parent in parents.items() if parent == pid]
+            spawned = any(b"spawn_main" in (_cmdline(p) or b"") for p in children)
+            roles[pid] = "supervisor" if spawned else "server"
+        else:
+            roles[pid] = "writer" if _holds_socket(pid, writer_inodes) else "server"
+    return roles
 
 
 def _processes() -> dict[int, tuple[int, int]]:
@@ -211,23 +218,30 @@ def _processes() -> dict[int, tuple[int, int]]:
     return found
 
 
-def _spawned(pid: int) -> bool:
+def _cmdline(pid: int) -> bytes | None:
     try:
-        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return False
+        return None
 
 
-def _holds_writer_socket(pid: int) -> bool:
-    """Whether ``pid`` has open a Unix socket bound under a ``megasale-writer-`` folder (the
-    writer's listening socket and the ends it accepted; a worker's connecting end has no path)."""
+def _writer_socket_inodes() -> set[str]:
+    """The inodes of the Unix sockets bound under a ``megasale-writer-`` folder (the writer's
+    listening socket and the ends it accepted; a worker's connecting end has no path)."""
     try:
         rows = Path("/proc/net/unix").read_text().splitlines()[1:]
-        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return set()
+    return {row.split()[6] for row in rows if "megasale-writer-" in row}
+
+
+def _holds_socket(pid: int, inodes: set[str]) -> bool:
+    """Whether ``pid`` has one of the sockets ``inodes`` open."""
+    try:
+        links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
     except OSError:
         return False
-    writer_inodes = {row.split()[6] for row in rows if "megasale-writer-" in row}
-    return any(link == f"socket:[{inode}]" for link in links for inode in writer_inodes)
+    return any(f"socket:[{inode}]" in links for inode in inodes)
 
 
 def _answers(port: int) -> bool:
@@ -325,8 +339,9 @@ class Bench:
         if result.completed:
             # per process, busiest first, each named by its role
             busiest = sorted(used.items(), key=lambda item: -item[1])
+            roles = process_roles(used)
             each = ", ".join(
-                f"{process_role(pid)} {1e6 * s / result.completed:.0f}" for pid, s in busiest if s
+                f"{roles[pid]} {1e6 * s / result.completed:.0f}" for pid, s in busiest if s
             )
             print(
                 f"{'':<12} server cpu {cpu / max(1e-9, result.elapsed_s):.2f} cores, "
