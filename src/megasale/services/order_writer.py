@@ -168,7 +168,7 @@ class _Frames(asyncio.Protocol):
 
     A ``StreamReader`` would wake a reading task instead, and the task runs a turn of the event
     loop later: in a busy server process a turn is 2-3 ms of other requests' work, and each
-    answer waited for one more (measured at 30,000/s offered: 10.6-13.5 ms from sending
+    answer waited for one more (measured at 30,000/s offered: 10.6-15.4 ms from sending
     placements to reading their answers, of which the writer process accounted for 6-9).
     ``on_frame`` raising ``ValueError`` or a msgpack error closes the connection, and so does
     ``accept`` returning false when the connection is made.
