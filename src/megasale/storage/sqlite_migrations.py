@@ -20,6 +20,7 @@ Write = Callable[[sqlite3.Connection], AbstractContextManager[sqlite3.Connection
 def migrate(conn: sqlite3.Connection, write: Write) -> None:
     """Apply every step whose older shape ``conn``'s database still has, each in ``write``."""
     _answers_out_of_line(conn, write)
+    _buyer_rows_in_one_tree(conn, write)
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -55,3 +56,36 @@ def _answers_out_of_line(conn: sqlite3.Connection, write: Write) -> None:
         )
         conn.execute("DROP TABLE numbered")
         conn.execute("DROP TABLE idempotency_keys_before")
+
+
+def _is_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT type FROM sqlite_schema WHERE name = ?", (name,)).fetchone()
+    return row is not None and row[0] == "table"
+
+
+def _buyer_rows_in_one_tree(conn: sqlite3.Connection, write: Write) -> None:
+    """The tables ``idempotency_keys`` and ``buyer_limits`` moved into ``buyer_rows``, and
+    made views of it by the same names (schema.sql)."""
+    if not _is_table(conn, "idempotency_keys") and not _is_table(conn, "buyer_limits"):
+        return
+    with write(conn):
+        if _is_table(conn, "idempotency_keys"):  # not done meanwhile by another process
+            conn.execute(
+                "INSERT INTO buyer_rows (buyer_id, kind, name, sku_id, value) "
+                "SELECT buyer_id, 0, key, '', response_id FROM idempotency_keys"
+            )
+            conn.execute("DROP TABLE idempotency_keys")
+            conn.execute(
+                "CREATE VIEW idempotency_keys (buyer_id, key, response_id) AS "
+                "SELECT buyer_id, name, value FROM buyer_rows WHERE kind = 0"
+            )
+        if _is_table(conn, "buyer_limits"):
+            conn.execute(
+                "INSERT INTO buyer_rows (buyer_id, kind, name, sku_id, value) "
+                "SELECT buyer_id, 1, promotion_id, sku_id, bought FROM buyer_limits"
+            )
+            conn.execute("DROP TABLE buyer_limits")
+            conn.execute(
+                "CREATE VIEW buyer_limits (promotion_id, buyer_id, sku_id, bought) AS "
+                "SELECT name, buyer_id, sku_id, value FROM buyer_rows WHERE kind = 1"
+            )

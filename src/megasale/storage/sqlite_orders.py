@@ -49,7 +49,7 @@ class GuardViolated(RuntimeError):
     """A guarded write matched fewer rows than decided: the batch must not commit."""
 
 
-def _chunks(items: Sequence[tuple[str, ...]], size: int) -> Iterable[list[tuple[str, ...]]]:
+def _chunks(items: Sequence[tuple[object, ...]], size: int) -> Iterable[list[tuple[object, ...]]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -60,7 +60,7 @@ def _lookup(
     table: str,
     key_columns: tuple[str, ...],
     value_columns: tuple[str, ...],
-    keys: Sequence[tuple[str, ...]],
+    keys: Sequence[tuple[object, ...]],
     *,
     join: str = "",
 ) -> list[tuple[Any, ...]]:
@@ -106,16 +106,16 @@ def _guarded(conn: sqlite3.Connection, sql: str, params: list[tuple[object, ...]
 
 def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[PlacementResult]:
     """Decide and write ``batch`` inside the caller's write transaction."""
-    key_ids = list({(p.order.buyer_id, p.idempotency_key) for p in batch})
+    key_ids = list({(p.order.buyer_id, _KEY, p.idempotency_key, "") for p in batch})
     answered: dict[tuple[str, str], tuple[bytes, StoredResponse]] = {
         (b, k): (h, StoredResponse(status, body))
-        for b, k, h, status, body in _lookup(
+        for b, _, k, _, h, status, body in _lookup(
             conn,
-            "idempotency_keys",
-            ("buyer_id", "key"),
+            "buyer_rows",
+            _BUYER_ROW,
             ("r.request_hash", "r.status", "r.body"),
             key_ids,
-            join="JOIN responses r USING (response_id)",
+            join="JOIN responses r ON r.response_id = t.value",
         )
     }
     sku_ids = list({(line.sku_id,) for p in batch for line in p.order.lines})
@@ -133,7 +133,7 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
     }
     bought_keys = list(
         {
-            (p.order.promotion_id, p.order.buyer_id, line.sku_id)
+            (p.order.buyer_id, _BOUGHT, p.order.promotion_id, line.sku_id)
             for p in batch
             for line in p.order.lines
         }
@@ -141,12 +141,8 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
     bought: Counter[tuple[str, str, str]] = Counter(
         {
             (promo, buyer, sku): n
-            for promo, buyer, sku, n in _lookup(
-                conn,
-                "buyer_limits",
-                ("promotion_id", "buyer_id", "sku_id"),
-                ("bought",),
-                bought_keys,
+            for buyer, _, promo, sku, n in _lookup(
+                conn, "buyer_rows", _BUYER_ROW, ("value",), bought_keys
             )
         }
     )
@@ -201,8 +197,8 @@ def take_orders(conn: sqlite3.Connection, batch: Sequence[Placement]) -> list[Pl
         "WHERE promotion_id = ?2 AND budget_left_fen >= ?1",
         [(n, promo) for promo, n in spent.items() if n],
     )
-    counted = [(p, b, s, n) for (p, b, s), n in added.items()]
-    if insert_many(conn, "buyer_limits", counted, then=_LIMIT_GUARD) != len(counted):
+    counted = [(b, _BOUGHT, p, s, n) for (p, b, s), n in added.items()]
+    if insert_many(conn, "buyer_rows", counted, then=_LIMIT_GUARD) != len(counted):
         raise GuardViolated(f"buyer limits: fewer than {len(counted)} rows within their limit")
     _write_orders(conn, accepted)
     _store_answers(conn, stored)
@@ -218,14 +214,22 @@ def _store_answers(conn: sqlite3.Connection, stored: list[tuple[Any, ...]]) -> N
     ids = range(last + 1, last + 1 + len(stored))
     insert_many(conn, "responses", [(n, *row[2:]) for n, row in zip(ids, stored, strict=True)])
     insert_many(
-        conn, "idempotency_keys", [(*row[:2], n) for n, row in zip(ids, stored, strict=True)]
+        conn,
+        "buyer_rows",
+        [(row[0], _KEY, row[1], "", n) for n, row in zip(ids, stored, strict=True)],
     )
 
 
+#: the kinds of ``buyer_rows``: an idempotency key, units bought (schema.sql)
+_KEY, _BOUGHT = 0, 1
+_BUYER_ROW = ("buyer_id", "kind", "name", "sku_id")
+
+#: units bought added to a buyer's row, only within the item's limit per buyer (else the row
+#: is left as it was, and the count of changed rows comes up short)
 _LIMIT_GUARD = (
-    "ON CONFLICT DO UPDATE SET bought = bought + excluded.bought "
-    "WHERE bought + excluded.bought <= (SELECT limit_per_buyer FROM promotion_items i "
-    "WHERE i.promotion_id = excluded.promotion_id AND i.sku_id = excluded.sku_id)"
+    "ON CONFLICT DO UPDATE SET value = value + excluded.value "
+    "WHERE value + excluded.value <= (SELECT limit_per_buyer FROM promotion_items i "
+    "WHERE i.promotion_id = excluded.name AND i.sku_id = excluded.sku_id)"
 )
 
 
@@ -435,9 +439,9 @@ def _release(conn: sqlite3.Connection, order: Order) -> None:
             (line.quantity, line.sku_id),
         )
         conn.execute(
-            "UPDATE buyer_limits SET bought = max(bought - ?, 0) "
-            "WHERE promotion_id = ? AND buyer_id = ? AND sku_id = ?",
-            (line.quantity, order.promotion_id, order.buyer_id, line.sku_id),
+            "UPDATE buyer_rows SET value = max(value - ?, 0) "
+            "WHERE buyer_id = ? AND kind = ? AND name = ? AND sku_id = ?",
+            (line.quantity, order.buyer_id, _BOUGHT, order.promotion_id, line.sku_id),
         )
     if order.subsidy_fen:
         _guarded(
