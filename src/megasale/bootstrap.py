@@ -304,7 +304,9 @@ async def _write_orders_until_stopped(db_path: Path, address: str, supervisor: i
     """Write orders until SIGTERM (the supervisor stops it) or the supervisor dies; ``True``
     in the second case."""
     store = SqliteStore(db_path)
-    server = WriterServer(GroupCommitter(store.take_orders), render_placement, address)
+    # the loop of this process only reads placements and sends answers: batches run on it
+    committer = GroupCommitter(store.take_orders, inline=True)
+    server = WriterServer(committer, render_placement, address)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     orphaned = False

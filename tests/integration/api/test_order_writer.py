@@ -29,7 +29,7 @@ from megasale.domain.orders import (
     RequestedLine,
     Shipping,
 )
-from megasale.services.group_commit import GroupCommitter
+from megasale.services.group_commit import GroupCommitter, writer_mode
 from megasale.services.order_writer import (
     MAX_FRAME_BYTES,
     OrderWriterUnavailable,
@@ -73,7 +73,8 @@ def test_a_placement_crosses_the_wire_unchanged(fulfilment: Pickup | Shipping) -
 class Workers:
     """Two platforms over one file (two server workers) and the writer they share."""
 
-    def __init__(self, tmp_path: Path, plan: SeedPlan) -> None:
+    def __init__(self, tmp_path: Path, plan: SeedPlan, *, inline: bool = True) -> None:
+        self.inline = inline  # as serve's writer process runs its batches, unless False
         self.db = tmp_path / "shared.db"
         self.address = f"@megasale-test-{secrets.token_hex(6)}"
         seeding = build_platform(Settings(db_path=self.db, consumers=False))
@@ -86,7 +87,9 @@ class Workers:
 
     def new_server(self) -> WriterServer:
         return WriterServer(
-            GroupCommitter(self.writer_store.take_orders), render_placement, self.address
+            GroupCommitter(self.writer_store.take_orders, inline=self.inline),
+            render_placement,
+            self.address,
         )
 
     def buyer(self, n: int) -> Account:
@@ -116,8 +119,14 @@ class Workers:
         self.writer_store.close()
 
 
-def _run(tmp_path: Path, plan: SeedPlan, body: Callable[[Workers], Awaitable[None]]) -> None:
-    workers = Workers(tmp_path, plan)
+def _run(
+    tmp_path: Path,
+    plan: SeedPlan,
+    body: Callable[[Workers], Awaitable[None]],
+    *,
+    inline: bool = True,
+) -> None:
+    workers = Workers(tmp_path, plan, inline=inline)
 
     async def main() -> None:
         await workers.server.start()
@@ -146,7 +155,10 @@ def _sold(platform: Platform, sku: str) -> int:
     )
 
 
-def test_both_workers_orders_are_written_once_and_replayed_byte_for_byte(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inline", [True, False], ids=["batches-on-the-loop", "writer-thread"])
+def test_both_workers_orders_are_written_once_and_replayed_byte_for_byte(
+    tmp_path: Path, inline: bool
+) -> None:
     async def body(w: Workers) -> None:
         first = await w.place(0, 0, "k-1")
         assert first.status == 201
@@ -159,10 +171,11 @@ def test_both_workers_orders_are_written_once_and_replayed_byte_for_byte(tmp_pat
         assert second.status == 201 and second.body != first.body
         assert _sold(w.platforms[0], "sku-0001") == 2
 
-    _run(tmp_path, SeedPlan(buyers=4, skus=2, stock=10), body)
+    _run(tmp_path, SeedPlan(buyers=4, skus=2, stock=10), body, inline=inline)
 
 
-def test_concurrent_buyers_on_both_workers_never_oversell(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inline", [True, False], ids=["batches-on-the-loop", "writer-thread"])
+def test_concurrent_buyers_on_both_workers_never_oversell(tmp_path: Path, inline: bool) -> None:
     async def body(w: Workers) -> None:
         answers = await asyncio.gather(
             *(w.place(n % 2, n, f"k-{n}") for n in range(24)),
@@ -180,11 +193,12 @@ def test_concurrent_buyers_on_both_workers_never_oversell(tmp_path: Path) -> Non
         assert statuses == [201] * 5 + [409] * 19
         assert _sold(w.platforms[0], "sku-0001") == 5
 
-    _run(tmp_path, SeedPlan(buyers=24, skus=1, stock=5, limit_per_buyer=1), body)
+    _run(tmp_path, SeedPlan(buyers=24, skus=1, stock=5, limit_per_buyer=1), body, inline=inline)
 
 
+@pytest.mark.parametrize("inline", [True, False], ids=["batches-on-the-loop", "writer-thread"])
 def test_a_writer_that_goes_away_fails_what_it_held_and_a_new_one_takes_over(
-    tmp_path: Path,
+    tmp_path: Path, inline: bool
 ) -> None:
     async def body(w: Workers) -> None:
         assert (await w.place(0, 0, "k-1")).status == 201
@@ -200,7 +214,7 @@ def test_a_writer_that_goes_away_fails_what_it_held_and_a_new_one_takes_over(
         assert (await w.place(1, 1, "k-2")).status == 201
         assert _sold(w.platforms[0], "sku-0001") == 2
 
-    _run(tmp_path, SeedPlan(buyers=4, skus=1, stock=10), body)
+    _run(tmp_path, SeedPlan(buyers=4, skus=1, stock=10), body, inline=inline)
 
 
 def test_a_garbled_connection_does_not_stop_the_writer(tmp_path: Path) -> None:
@@ -276,3 +290,15 @@ def test_frames_are_read_whole_however_the_bytes_arrive() -> None:
         theirs.close()
 
     asyncio.run(body())
+
+
+def test_the_writer_mode_follows_megasale_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEGASALE_WRITER", raising=False)
+    assert writer_mode(inline=True) is True and writer_mode(inline=False) is False
+    monkeypatch.setenv("MEGASALE_WRITER", "thread")
+    assert writer_mode(inline=True) is False
+    monkeypatch.setenv("MEGASALE_WRITER", "inline")
+    assert writer_mode(inline=False) is True
+    monkeypatch.setenv("MEGASALE_WRITER", "threads")
+    with pytest.raises(ValueError, match="MEGASALE_WRITER='threads'"):
+        writer_mode(inline=True)
