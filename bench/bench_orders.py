@@ -184,8 +184,8 @@ def server_cpu_by_process(port: int) -> dict[int, float]:
 def process_roles(pids: Iterable[int]) -> dict[int, str]:
     """What each process of the server's tree is: ``writer`` (it holds the order writer's
     socket), ``server`` (serving HTTP: a worker, or the only process), ``supervisor``,
-    ``detector`` (``stream-detect``), ``tracker`` (multiprocessing's), or ``?`` once it has
-    ended. ``/proc`` is read once for them all."""
+    ``detector`` (``stream-detect``), ``fulfilment`` (``fulfilment-worker``), ``tracker``
+    (multiprocessing's), or ``?`` once it has ended. ``/proc`` is read once for them all."""
     parents = {pid: parent for pid, (parent, _) in _processes().items()}
     writer_inodes = _writer_socket_inodes()
     roles = {}
@@ -195,6 +195,8 @@ def process_roles(pids: Iterable[int]) -> dict[int, str]:
             roles[pid] = "?"
         elif b"stream-detect" in cmdline:
             roles[pid] = "detector"
+        elif b"fulfilment-worker" in cmdline:
+            roles[pid] = "fulfilment"
         elif b"resource_tracker" in cmdline:
             roles[pid] = "tracker"
         elif b"spawn_main" not in cmdline:  # `megasale serve` itself

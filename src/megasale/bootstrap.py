@@ -115,20 +115,45 @@ def _wire_trust(platform: Platform) -> None:
 
 
 def _wire_fulfilment(platform: Platform, settings: Settings) -> None:
-    """Pickup codes, shipments and the backlog (issue 5), with their worker."""
+    """Pickup codes, shipments and the backlog (issue 5), with their worker: a thread of this
+    process, or with ``fulfilment_process`` a child process (``megasale fulfilment-worker``)."""
     assert isinstance(platform.store, SqliteStore)
+    platform.fulfilment = _fulfilment_over(platform.store, platform.clock, settings)
+    if settings.fulfilment_process:
+        argv = [
+            *(sys.executable, "-m", "megasale.cli", "fulfilment-worker"),
+            *("--db", str(settings.db_path), "--parent-pid", str(os.getpid())),
+        ]
+        platform.background.append(ChildProcess(argv))
+    else:
+        interval_s = FulfilmentSettings.from_env(os.environ).worker_interval_s
+        platform.background.append(FulfilmentWorker(platform.fulfilment, interval_s=interval_s))
+
+
+def _fulfilment_over(store: SqliteStore, clock: Clock, settings: Settings) -> Fulfilment:
     config = FulfilmentSettings.from_env(os.environ)
-    platform.fulfilment = Fulfilment(
-        SqliteFulfilment(platform.store.db),
-        platform.store,
-        platform.clock,
+    return Fulfilment(
+        SqliteFulfilment(store.db),
+        store,
+        clock,
         fulfilment_key=load_key(settings.db_path, "fulfilment"),
         policy=config.policy,
         webhook_tolerance=config.webhook_tolerance,
     )
-    platform.background.append(
-        FulfilmentWorker(platform.fulfilment, interval_s=config.worker_interval_s)
-    )
+
+
+def fulfilment_worker(settings: Settings) -> tuple[FulfilmentWorker, SqliteStore, Path]:
+    """For ``megasale fulfilment-worker``: the worker over ``settings``' database, its store,
+    and the lock file that elects one such process per database.
+
+    The store does not checkpoint the WAL: the process that writes the orders does (the order
+    writer, or each server process that writes its own).
+    """
+    store = SqliteStore(settings.db_path, checkpoint=False)
+    fulfilment = _fulfilment_over(store, SystemClock(), settings)
+    interval_s = FulfilmentSettings.from_env(os.environ).worker_interval_s
+    worker = FulfilmentWorker(fulfilment, interval_s=interval_s)
+    return worker, store, Path(str(settings.db_path) + ".fulfilment.lock")
 
 
 def pseudonym_key(settings: Settings) -> bytes:
@@ -158,6 +183,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "MEGASALE_MAX_BODY_BYTES": str(settings.max_body_bytes),
         "MEGASALE_STREAMING_DETECTION": "1" if settings.streaming_detection else "0",
         "MEGASALE_CONSUMERS": "all" if settings.consumers else "none",
+        "MEGASALE_FULFILMENT_PROCESS": "1" if settings.fulfilment_process else "0",
         "MEGASALE_ORDER_WRITER_ADDRESS": settings.order_writer_address or "",
     }
 
@@ -184,6 +210,7 @@ def app_from_env() -> Litestar:
         max_body_bytes=int(os.environ.get("MEGASALE_MAX_BODY_BYTES", str(64 * 1024))),
         streaming_detection=os.environ.get("MEGASALE_STREAMING_DETECTION", "1") != "0",
         consumers=os.environ.get("MEGASALE_CONSUMERS", "all") != "none",
+        fulfilment_process=os.environ.get("MEGASALE_FULFILMENT_PROCESS", "1") != "0",
         order_writer_address=os.environ.get("MEGASALE_ORDER_WRITER_ADDRESS") or None,
     )
     return build_app(settings)
@@ -194,6 +221,8 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # fulfilment in a process of its own, not in a thread of the server processes
+    settings = replace(settings, fulfilment_process=True)
 
     options: dict[str, Any] = {
         "host": settings.host,

@@ -9,12 +9,19 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from megasale import __version__
-from megasale.bootstrap import build_platform, detection_runner, pseudonym_key, serve
+from megasale.bootstrap import (
+    build_platform,
+    detection_runner,
+    fulfilment_worker,
+    pseudonym_key,
+    serve,
+)
 from megasale.config import DEFAULT_DB, Settings, parse_networks
 from megasale.domain.errors import MegasaleError
 from megasale.domain.fulfilment import STORE_COLUMNS
@@ -44,6 +51,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", default=str(DEFAULT_DB), help=f"SQLite file (default: {DEFAULT_DB})"
+    )
+
+
+def _add_parent_pid(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--parent-pid",
+        type=int,
+        default=None,
+        help="stop when this process (the server that started this one) is gone; serve sets it",
     )
 
 
@@ -307,19 +323,45 @@ def _cmd_stream_detect(args: argparse.Namespace) -> int:
 
     runner, lock_path = detection_runner(_settings(args))
     with lock_path.open("ab") as lock:
-        while True:  # wait while another process detects, or until our server is gone
-            try:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                if orphaned():
-                    return 0
-                time.sleep(1.0)
+        if not _hold_lock(lock, orphaned):  # another process detects, and our server is gone
+            return 0
         print(f"megasale stream-detect: following {args.db}", flush=True)
         while not orphaned():
             if runner.step() < runner.batch:
                 time.sleep(runner.poll_s)
     return 0
+
+
+def _cmd_fulfilment_worker(args: argparse.Namespace) -> int:
+    """Dispatch fulfilment for a database, once this process holds its worker's lock."""
+    parent = args.parent_pid
+
+    def orphaned() -> bool:
+        return parent is not None and os.getppid() != parent
+
+    worker, store, lock_path = fulfilment_worker(_settings(args))
+    try:
+        with lock_path.open("ab") as lock:
+            if not _hold_lock(lock, orphaned):
+                return 0
+            print(f"megasale fulfilment-worker: dispatching for {args.db}", flush=True)
+            worker.run_until(orphaned)
+    finally:
+        store.close()
+    return 0
+
+
+def _hold_lock(lock: IO[bytes], orphaned: Callable[[], bool]) -> bool:
+    """Wait for an exclusive ``flock`` on ``lock`` (another process may hold it for the same
+    database); ``False`` if this process was orphaned meanwhile."""
+    while True:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if orphaned():
+                return False
+            time.sleep(1.0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -350,13 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
         "stream-detect", help="streaming brushing detection over a database (serve starts it)"
     )
     _add_db(p)
-    p.add_argument(
-        "--parent-pid",
-        type=int,
-        default=None,
-        help="stop when this process (the server that started this one) is gone; serve sets it",
-    )
+    _add_parent_pid(p)
     p.set_defaults(func=_cmd_stream_detect)
+
+    p = sub.add_parser(
+        "fulfilment-worker",
+        help="give placed orders their pickup codes and shipments (serve starts it)",
+    )
+    _add_db(p)
+    _add_parent_pid(p)
+    p.set_defaults(func=_cmd_fulfilment_worker)
 
     p = sub.add_parser("create-account", help="open an operator, merchant or clerk account")
     _add_db(p)

@@ -37,6 +37,10 @@ class Settings:
     #: run the event-log consumers (live screen, fulfilment worker, refund sweeper, streaming
     #: detection) in this server; ``False`` makes an API-only server for scaling out
     consumers: bool = True
+    #: dispatch fulfilment (pickup codes, shipments, expiries) in a child process of its own
+    #: (``megasale fulfilment-worker``, one per database, as ``serve`` runs it) instead of a
+    #: thread of this process, where it took the interpreter lock from the requests
+    fulfilment_process: bool = False
     #: ``"shared"``: one order-writer process writes the orders of every server process, one
     #: included (the default); ``"per-worker"``: each writes its own, taking turns on the
     #: file's lock (with one worker, the whole server is then one process)
