@@ -76,9 +76,9 @@ def main() -> None:
     builds: list[Build] = args.build
     if len(builds) != 2:
         parser.error("give exactly two --build")
-    folder = Path(tempfile.mkdtemp(prefix="megasale-ab-"))
     benches: dict[str, tuple[Bench, OrderStream]] = {}
     with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="megasale-ab-")))
         for build in builds:
             saved = dict(os.environ)
             os.environ["PYTHONPATH"] = build.pythonpath
