@@ -118,7 +118,8 @@ def _wire_fulfilment(platform: Platform, settings: Settings) -> None:
     """Pickup codes, shipments and the backlog (issue 5), with their worker: a thread of this
     process, or with ``fulfilment_process`` a child process (``megasale fulfilment-worker``)."""
     assert isinstance(platform.store, SqliteStore)
-    platform.fulfilment = _fulfilment_over(platform.store, platform.clock, settings)
+    config = FulfilmentSettings.from_env(os.environ)
+    platform.fulfilment = _fulfilment_over(platform.store, platform.clock, settings, config)
     if settings.fulfilment_process:
         argv = [
             *(sys.executable, "-m", "megasale.cli", "fulfilment-worker"),
@@ -126,12 +127,13 @@ def _wire_fulfilment(platform: Platform, settings: Settings) -> None:
         ]
         platform.background.append(ChildProcess(argv))
     else:
-        interval_s = FulfilmentSettings.from_env(os.environ).worker_interval_s
-        platform.background.append(FulfilmentWorker(platform.fulfilment, interval_s=interval_s))
+        worker = FulfilmentWorker(platform.fulfilment, interval_s=config.worker_interval_s)
+        platform.background.append(worker)
 
 
-def _fulfilment_over(store: SqliteStore, clock: Clock, settings: Settings) -> Fulfilment:
-    config = FulfilmentSettings.from_env(os.environ)
+def _fulfilment_over(
+    store: SqliteStore, clock: Clock, settings: Settings, config: FulfilmentSettings
+) -> Fulfilment:
     return Fulfilment(
         SqliteFulfilment(store.db),
         store,
@@ -150,9 +152,9 @@ def fulfilment_worker(settings: Settings) -> tuple[FulfilmentWorker, SqliteStore
     writer, or each server process that writes its own).
     """
     store = SqliteStore(settings.db_path, checkpoint=False)
-    fulfilment = _fulfilment_over(store, SystemClock(), settings)
-    interval_s = FulfilmentSettings.from_env(os.environ).worker_interval_s
-    worker = FulfilmentWorker(fulfilment, interval_s=interval_s)
+    config = FulfilmentSettings.from_env(os.environ)
+    fulfilment = _fulfilment_over(store, SystemClock(), settings, config)
+    worker = FulfilmentWorker(fulfilment, interval_s=config.worker_interval_s)
     return worker, store, Path(str(settings.db_path) + ".fulfilment.lock")
 
 
@@ -210,7 +212,7 @@ def app_from_env() -> Litestar:
         max_body_bytes=int(os.environ.get("MEGASALE_MAX_BODY_BYTES", str(64 * 1024))),
         streaming_detection=os.environ.get("MEGASALE_STREAMING_DETECTION", "1") != "0",
         consumers=os.environ.get("MEGASALE_CONSUMERS", "all") != "none",
-        fulfilment_process=os.environ.get("MEGASALE_FULFILMENT_PROCESS", "1") != "0",
+        fulfilment_process=os.environ.get("MEGASALE_FULFILMENT_PROCESS", "0") == "1",
         order_writer_address=os.environ.get("MEGASALE_ORDER_WRITER_ADDRESS") or None,
     )
     return build_app(settings)

@@ -316,11 +316,7 @@ def _add_trust_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _cmd_stream_detect(args: argparse.Namespace) -> int:
     """Follow the event log and report rings, once this process holds the detector's lock."""
-    parent = args.parent_pid
-
-    def orphaned() -> bool:
-        return parent is not None and os.getppid() != parent
-
+    orphaned = _orphan_check(args.parent_pid)
     runner, lock_path = detection_runner(_settings(args))
     with lock_path.open("ab") as lock:
         if not _hold_lock(lock, orphaned):  # another process detects, and our server is gone
@@ -334,11 +330,7 @@ def _cmd_stream_detect(args: argparse.Namespace) -> int:
 
 def _cmd_fulfilment_worker(args: argparse.Namespace) -> int:
     """Dispatch fulfilment for a database, once this process holds its worker's lock."""
-    parent = args.parent_pid
-
-    def orphaned() -> bool:
-        return parent is not None and os.getppid() != parent
-
+    orphaned = _orphan_check(args.parent_pid)
     worker, store, lock_path = fulfilment_worker(_settings(args))
     try:
         with lock_path.open("ab") as lock:
@@ -349,6 +341,16 @@ def _cmd_fulfilment_worker(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _orphan_check(parent: int | None) -> Callable[[], bool]:
+    """A check of whether this process has lost ``parent``, the server that started it (never,
+    if ``None``)."""
+
+    def orphaned() -> bool:
+        return parent is not None and os.getppid() != parent
+
+    return orphaned
 
 
 def _hold_lock(lock: IO[bytes], orphaned: Callable[[], bool]) -> bool:
