@@ -90,18 +90,24 @@ def _wire_detection(platform: Platform, store: SqliteStore, settings: Settings) 
     It runs in a child process (``megasale stream-detect``), so that its detection passes never
     hold this process's interpreter lock while requests wait. Only one process per database
     detects (a lock file beside it decides): with several server processes the others' children
-    wait, and one takes over if the detecting one stops.
+    wait, and one takes over if the detecting one stops. It runs at ``detector_nice``: when the
+    cores are short, orders come first and detection lags until the burst has passed.
     """
     argv = [
         *(sys.executable, "-m", "megasale.cli", "stream-detect"),
         *("--db", str(settings.db_path), "--parent-pid", str(os.getpid())),
+        *("--nice", str(settings.detector_nice)),
     ]
     platform.background.append(ChildProcess(argv))
 
 
-def detection_runner(settings: Settings) -> tuple[StreamRunner, Path]:
-    """The streaming detector over ``settings``' database, and the lock file that elects it."""
-    store = SqliteStore(settings.db_path)
+def detection_runner(settings: Settings, *, checkpoint: bool = True) -> tuple[StreamRunner, Path]:
+    """The streaming detector over ``settings``' database, and the lock file that elects it.
+
+    ``checkpoint=False`` (a child of ``serve``, whose writers checkpoint the WAL) runs no
+    checkpointer here: it would copy the same pages, and at a lower priority it could be
+    preempted while holding the writers' lock for a log restart, stalling the order writer."""
+    store = SqliteStore(settings.db_path, checkpoint=checkpoint)
     desk = RiskDesk(SqliteRisk(store.db), SystemClock())
     runner = StreamRunner(store, desk.flag, store.opened_at, desk.known_rings, freeze_state=True)
     return runner, Path(str(settings.db_path) + ".detector.lock")
@@ -184,6 +190,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "MEGASALE_TRUSTED_PROXIES": ",".join(str(n) for n in settings.trusted_proxies),
         "MEGASALE_MAX_BODY_BYTES": str(settings.max_body_bytes),
         "MEGASALE_STREAMING_DETECTION": "1" if settings.streaming_detection else "0",
+        "MEGASALE_DETECTOR_NICE": str(settings.detector_nice),
         "MEGASALE_CONSUMERS": "all" if settings.consumers else "none",
         "MEGASALE_FULFILMENT_PROCESS": "1" if settings.fulfilment_process else "0",
         "MEGASALE_ORDER_WRITER_ADDRESS": settings.order_writer_address or "",
@@ -211,6 +218,7 @@ def app_from_env() -> Litestar:
         trusted_proxies=parse_networks(proxies),
         max_body_bytes=int(os.environ.get("MEGASALE_MAX_BODY_BYTES", str(64 * 1024))),
         streaming_detection=os.environ.get("MEGASALE_STREAMING_DETECTION", "1") != "0",
+        detector_nice=int(os.environ.get("MEGASALE_DETECTOR_NICE", str(Settings.detector_nice))),
         consumers=os.environ.get("MEGASALE_CONSUMERS", "all") != "none",
         fulfilment_process=os.environ.get("MEGASALE_FULFILMENT_PROCESS", "0") == "1",
         order_writer_address=os.environ.get("MEGASALE_ORDER_WRITER_ADDRESS") or None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import importlib
 import json
@@ -45,6 +46,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         streaming_detection=not getattr(args, "no_detection", False),
         consumers=getattr(args, "consumers", "all") != "none",
         order_writer=getattr(args, "order_writer", "shared"),
+        detector_nice=getattr(args, "detector_nice", Settings.detector_nice),
     )
 
 
@@ -94,6 +96,24 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not run streaming brushing detection in this server",
     )
+    parser.add_argument(
+        "--detector-nice",
+        type=_niceness,
+        default=Settings.detector_nice,
+        metavar="N",
+        help="niceness of the streaming detector's process, 0-19 (default "
+        f"{Settings.detector_nice}): orders get the cores first, detection catches up after",
+    )
+
+
+def _niceness(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 19:
+        raise argparse.ArgumentTypeError(f"{value} is not a niceness from 0 to 19")
+    return value
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -316,8 +336,11 @@ def _add_trust_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _cmd_stream_detect(args: argparse.Namespace) -> int:
     """Follow the event log and report rings, once this process holds the detector's lock."""
+    if args.nice:
+        _add_niceness(args.nice)
     orphaned = _orphan_check(args.parent_pid)
-    runner, lock_path = detection_runner(_settings(args))
+    # serve's child leaves the checkpoints to serve's writers
+    runner, lock_path = detection_runner(_settings(args), checkpoint=args.parent_pid is None)
     with lock_path.open("ab") as lock:
         if not _hold_lock(lock, orphaned):  # another process detects, and our server is gone
             return 0
@@ -341,6 +364,23 @@ def _cmd_fulfilment_worker(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _add_niceness(increment: int) -> None:
+    """Lower this process's priority by ``increment``, in every thread it has.
+
+    On Linux each thread has a niceness of its own, and threads take their creator's: the pools
+    that numeric libraries started at import would keep running at the old one (and the
+    detector's passes run in them), so each thread is set, and later ones follow the main one.
+    """
+    target = min(19, os.nice(0) + increment)
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():  # elsewhere: the process's own niceness
+        os.nice(increment)
+        return
+    for tid in os.listdir(tasks):
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+            os.setpriority(os.PRIO_PROCESS, int(tid), target)
 
 
 def _orphan_check(parent: int | None) -> Callable[[], bool]:
@@ -395,6 +435,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db(p)
     _add_parent_pid(p)
+    p.add_argument(
+        "--nice",
+        type=_niceness,
+        default=0,
+        metavar="N",
+        help="run at this niceness, 0-19 (serve passes its --detector-nice)",
+    )
     p.set_defaults(func=_cmd_stream_detect)
 
     p = sub.add_parser(

@@ -34,6 +34,10 @@ class Settings:
     workers: int = 1
     #: run the streaming brushing detector beside the API (one process per database does)
     streaming_detection: bool = True
+    #: the niceness of that detector's process (``megasale stream-detect --nice``): on a busy
+    #: machine the processes that take orders get the cores first, and detection catches up
+    #: when the burst has passed (0 to 19; 0 shares them evenly)
+    detector_nice: int = 10
     #: run the event-log consumers (live screen, fulfilment worker, refund sweeper, streaming
     #: detection) in this server; ``False`` makes an API-only server for scaling out
     consumers: bool = True

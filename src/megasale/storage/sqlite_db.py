@@ -214,6 +214,11 @@ class SqliteDatabase:
         finally:
             conn.close()
 
+    @property
+    def checkpointing(self) -> bool:
+        """Whether this process copies the WAL into the database (a thread of its own)."""
+        return self._checkpointer is not None
+
     def stop_checkpointer(self) -> None:
         """Stop copying the WAL into the database (at close; a benchmark counting the WAL's
         frames stops it so that the log keeps them all)."""
