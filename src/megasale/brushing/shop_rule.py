@@ -32,6 +32,8 @@ __all__ = ["HOUR_US", "brushing_orders", "shop_brushing", "sort_ids", "suspiciou
 
 HOUR_US = 3_600_000_000
 _FAR = np.int64(2**61)
+#: window starts checked against one running sum (``_within_block_bound``)
+_BLOCK = 64
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -79,7 +81,11 @@ def brushing_orders(
 
 
 def _covered(
-    t: TimeArray, s: Codes, prev_global: IntArray, positions: IntArray, window_us: int
+    t: TimeArray,
+    s: Codes,
+    prev_global: IntArray,
+    positions: IntArray,
+    window_us: int,
 ) -> BoolArray:
     """Brushing mask over the orders of the shops that may brush (sorted by shop, time)."""
     m = t.shape[0]
@@ -105,6 +111,7 @@ def _covered(
     # The first order of a window always brings a new buyer (-2), whatever ``g`` says.
     first_fix = np.where(repeat, 3, 0)
     candidates = np.flatnonzero(group_start & (best - prefix[:-1] - first_fix >= 0))
+    candidates = _within_block_bound(candidates, prev, r_hi, _BLOCK)
     cover = np.zeros(m + 1, dtype=np.int64)
     covered_to = -1
     for left in candidates.tolist():
@@ -119,6 +126,38 @@ def _covered(
             cover[right + 1] -= 1
             covered_to = max(covered_to, right) if left <= covered_to + 1 else right
     return np.cumsum(cover[:-1]) > 0
+
+
+def _within_block_bound(
+    candidates: IntArray, prev: IntArray, r_hi: IntArray, block: int
+) -> IntArray:
+    """The window starts of ``candidates`` that a tighter bound leaves in, in order.
+
+    The first bound counts an order ``+1`` when its buyer ordered within the hour before; the
+    exact count, only when that earlier order is inside the window. Where most buyers come
+    back (a crowd over a few shops) the first bound passes nearly every start and the exact
+    check then fails them one by one, each over the whole window. Here the starts are taken in
+    blocks of positions: every start ``left`` of a block is at or after its first position
+    ``L0``, so an earlier order inside the window is at or after ``L0``, and counting ``+1``
+    only then is still an upper bound (the start's own order counts ``-2`` exactly). One
+    running sum per block, instead of one per start.
+    """
+    if candidates.shape[0] <= 1:
+        return candidates
+    kept: list[IntArray] = []
+    blocks = candidates // block
+    edges = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1], True])
+    for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        lefts = candidates[lo:hi]
+        first = int(blocks[lo]) * block
+        end = int(r_hi[lefts].max()) + 1
+        running = np.cumsum(np.where(prev[first:end] >= first, 1, -2))
+        reach = np.maximum.accumulate(running[::-1])[::-1]  # the best sum from here on
+        at = lefts - first
+        before = np.where(at > 0, running[np.maximum(at - 1, 0)], 0)
+        own = np.where(prev[lefts] >= first, 3, 0)  # a start's own order counts -2
+        kept.append(lefts[reach[at] - before - own >= 0])
+    return np.concatenate(kept)
 
 
 def _by_shop_buyer_position(s: Codes, b: Codes) -> IntArray:

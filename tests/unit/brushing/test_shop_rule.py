@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from megasale.brushing import shop_rule
 from megasale.brushing.frame import OrderTable, encode
 from megasale.brushing.shop_rule import HOUR_US, brushing_orders, shop_brushing, sort_ids
 
@@ -127,15 +128,16 @@ def brute_force(shop: list[int], buyer: list[int], minutes: list[int]) -> list[b
     return marked
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
+def _rows(max_size: int) -> st.SearchStrategy[list[tuple[int, int, int]]]:
+    """(shop, buyer, minute) rows: two shops, four buyers, two and a half hours."""
+    return st.lists(
         st.tuples(st.integers(0, 1), st.integers(0, 3), st.integers(0, 150)),
         min_size=1,
-        max_size=14,
+        max_size=max_size,
     )
-)
-def test_the_rule_matches_a_brute_force_reading(rows: list[tuple[int, int, int]]) -> None:
+
+
+def _agrees_with_brute_force(rows: list[tuple[int, int, int]]) -> bool:
     shop = [s for s, _, _ in rows]
     buyer = [b for _, b, _ in rows]
     minutes = [m for _, _, m in rows]
@@ -145,4 +147,44 @@ def test_the_rule_matches_a_brute_force_reading(rows: list[tuple[int, int, int]]
         np.array(minutes, dtype=np.int64) * MIN,
         HOUR_US,
     )
-    assert mask.tolist() == brute_force(shop, buyer, minutes)
+    return bool(mask.tolist() == brute_force(shop, buyer, minutes))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rows(14))
+def test_the_rule_matches_a_brute_force_reading(rows: list[tuple[int, int, int]]) -> None:
+    assert _agrees_with_brute_force(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rows(24), st.integers(1, 4))
+def test_small_blocks_of_window_starts_change_nothing(
+    rows: list[tuple[int, int, int]], block: int
+) -> None:
+    """The tighter bound, taken over blocks of a few starts, rules out only starts that cannot
+    qualify: the answer is the brute-force reading's still."""
+    default = shop_rule._BLOCK
+    shop_rule._BLOCK = block
+    try:
+        assert _agrees_with_brute_force(rows)
+    finally:
+        shop_rule._BLOCK = default
+
+
+def test_a_crowd_that_keeps_coming_back_is_not_brushing_and_is_judged_quickly() -> None:
+    """20,000 buyers over five shops, 60,000 orders in ten minutes: many repeat buyers, no shop
+    near three orders per buyer. (The block bound prunes the starts the first bound passed;
+    the time is not asserted, the answer is.)"""
+    rng = np.random.default_rng(1)
+    n = 60_000
+    shop = rng.integers(0, 5, n).astype(np.int32)
+    buyer = rng.integers(0, 20_000, n).astype(np.int32)
+    created = np.sort(rng.integers(0, 10 * 60 * 1_000_000, n)).astype(np.int64)
+    assert not brushing_orders(shop, buyer, created).any()
+    # and one buyer who orders 30 times in a minute an hour after the crowd brushes that shop
+    extra = 30
+    shop = np.r_[shop, np.full(extra, 4, dtype=np.int32)]
+    buyer = np.r_[buyer, np.full(extra, 99_999, dtype=np.int32)]
+    created = np.r_[created, HOUR_US + 20 * MIN + np.arange(extra, dtype=np.int64) * 2_000_000]
+    mask = brushing_orders(shop, buyer, created)
+    assert mask.sum() == extra and set(buyer[mask].tolist()) == {99_999}
