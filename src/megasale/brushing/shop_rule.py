@@ -32,8 +32,9 @@ __all__ = ["HOUR_US", "brushing_orders", "shop_brushing", "sort_ids", "suspiciou
 
 HOUR_US = 3_600_000_000
 _FAR = np.int64(2**61)
-#: window starts checked against one running sum (``_within_block_bound``)
-_BLOCK = 64
+#: window starts checked against one running sum (``_within_block_bound``): coarse blocks first
+#: (a cheap cut of most starts), then fine ones (a close one)
+_BLOCKS = (4096, 64)
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -111,7 +112,8 @@ def _covered(
     # The first order of a window always brings a new buyer (-2), whatever ``g`` says.
     first_fix = np.where(repeat, 3, 0)
     candidates = np.flatnonzero(group_start & (best - prefix[:-1] - first_fix >= 0))
-    candidates = _within_block_bound(candidates, prev, r_hi, _BLOCK)
+    for block in _BLOCKS:
+        candidates = _within_block_bound(candidates, prev, r_hi, block)
     cover = np.zeros(m + 1, dtype=np.int64)
     covered_to = -1
     for left in candidates.tolist():

@@ -157,18 +157,19 @@ def test_the_rule_matches_a_brute_force_reading(rows: list[tuple[int, int, int]]
 
 
 @settings(max_examples=300, deadline=None)
-@given(_rows(24), st.integers(1, 4))
+@given(_rows(24), st.lists(st.integers(1, 6), min_size=1, max_size=2))
 def test_small_blocks_of_window_starts_change_nothing(
-    rows: list[tuple[int, int, int]], block: int
+    rows: list[tuple[int, int, int]], blocks: list[int]
 ) -> None:
-    """The tighter bound, taken over blocks of a few starts, rules out only starts that cannot
-    qualify: the answer is the brute-force reading's still."""
-    default = shop_rule._BLOCK
-    shop_rule._BLOCK = block
+    """The tighter bound, taken over blocks of a few starts (one size, or a coarse one and
+    then a fine one), rules out only starts that cannot qualify: the answer is the brute-force
+    reading's still."""
+    default = shop_rule._BLOCKS
+    shop_rule._BLOCKS = tuple(blocks)
     try:
         assert _agrees_with_brute_force(rows)
     finally:
-        shop_rule._BLOCK = default
+        shop_rule._BLOCKS = default
 
 
 def test_a_crowd_that_keeps_coming_back_is_not_brushing_and_is_judged_quickly() -> None:
