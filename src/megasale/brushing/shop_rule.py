@@ -82,11 +82,7 @@ def brushing_orders(
 
 
 def _covered(
-    t: TimeArray,
-    s: Codes,
-    prev_global: IntArray,
-    positions: IntArray,
-    window_us: int,
+    t: TimeArray, s: Codes, prev_global: IntArray, positions: IntArray, window_us: int
 ) -> BoolArray:
     """Brushing mask over the orders of the shops that may brush (sorted by shop, time)."""
     m = t.shape[0]
