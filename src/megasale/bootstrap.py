@@ -93,12 +93,20 @@ def _wire_detection(platform: Platform, store: SqliteStore, settings: Settings) 
     wait, and one takes over if the detecting one stops. It runs at ``detector_nice``: when the
     cores are short, orders come first and detection lags until the burst has passed.
     """
+    platform.background.append(
+        _child_command("stream-detect", settings, "--nice", str(settings.detector_nice))
+    )
+
+
+def _child_command(command: str, settings: Settings, *extra: str) -> ChildProcess:
+    """``megasale <command>`` over ``settings``' database as a child of this process, which it
+    outlives by no more than a moment (``--parent-pid``)."""
     argv = [
-        *(sys.executable, "-m", "megasale.cli", "stream-detect"),
+        *(sys.executable, "-m", "megasale.cli", command),
         *("--db", str(settings.db_path), "--parent-pid", str(os.getpid())),
-        *("--nice", str(settings.detector_nice)),
+        *extra,
     ]
-    platform.background.append(ChildProcess(argv))
+    return ChildProcess(argv)
 
 
 def detection_runner(settings: Settings, *, checkpoint: bool = True) -> tuple[StreamRunner, Path]:
@@ -127,11 +135,7 @@ def _wire_fulfilment(platform: Platform, settings: Settings) -> None:
     config = FulfilmentSettings.from_env(os.environ)
     platform.fulfilment = _fulfilment_over(platform.store, platform.clock, settings, config)
     if settings.fulfilment_process:
-        argv = [
-            *(sys.executable, "-m", "megasale.cli", "fulfilment-worker"),
-            *("--db", str(settings.db_path), "--parent-pid", str(os.getpid())),
-        ]
-        platform.background.append(ChildProcess(argv))
+        platform.background.append(_child_command("fulfilment-worker", settings))
     else:
         worker = FulfilmentWorker(platform.fulfilment, interval_s=config.worker_interval_s)
         platform.background.append(worker)
