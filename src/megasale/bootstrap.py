@@ -154,14 +154,17 @@ def _fulfilment_over(
     )
 
 
-def fulfilment_worker(settings: Settings) -> tuple[FulfilmentWorker, SqliteStore, Path]:
+def fulfilment_worker(
+    settings: Settings, *, checkpoint: bool = True
+) -> tuple[FulfilmentWorker, SqliteStore, Path]:
     """For ``megasale fulfilment-worker``: the worker over ``settings``' database, its store,
     and the lock file that elects one such process per database.
 
-    The store does not checkpoint the WAL: the process that writes the orders does (the order
-    writer, or each server process that writes its own).
+    ``checkpoint=False`` (a child of ``serve``) runs no checkpointer here: the process that
+    writes the orders does (the order writer, or each server process that writes its own).
+    Run alone, the worker checkpoints its own writes, or the WAL would grow without bound.
     """
-    store = SqliteStore(settings.db_path, checkpoint=False)
+    store = SqliteStore(settings.db_path, checkpoint=checkpoint)
     config = FulfilmentSettings.from_env(os.environ)
     fulfilment = _fulfilment_over(store, SystemClock(), settings, config)
     worker = FulfilmentWorker(fulfilment, interval_s=config.worker_interval_s)

@@ -33,7 +33,7 @@ from megasale.services.ports import Account, Role
 from megasale.sim.partner_network import generate_network, network_csv
 from megasale.sim.seed import SeedPlan, seed_platform
 
-__all__ = ["main"]
+__all__ = ["build_parser", "child_checkpoints", "main"]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -334,13 +334,19 @@ def _add_trust_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.set_defaults(func=_cmd_badges)
 
 
+def child_checkpoints(args: argparse.Namespace) -> bool:
+    """Whether a background command (``stream-detect``, ``fulfilment-worker``) checkpoints the
+    WAL: only when started alone. As a child of ``serve`` (``--parent-pid``) it leaves that to
+    serve's writers, which copy the same pages anyway; alone, nobody else would."""
+    return args.parent_pid is None
+
+
 def _cmd_stream_detect(args: argparse.Namespace) -> int:
     """Follow the event log and report rings, once this process holds the detector's lock."""
     if args.nice:
         _add_niceness(args.nice)
     orphaned = _orphan_check(args.parent_pid)
-    # serve's child leaves the checkpoints to serve's writers
-    runner, lock_path = detection_runner(_settings(args), checkpoint=args.parent_pid is None)
+    runner, lock_path = detection_runner(_settings(args), checkpoint=child_checkpoints(args))
     with lock_path.open("ab") as lock:
         if not _hold_lock(lock, orphaned):  # another process detects, and our server is gone
             return 0
@@ -354,7 +360,8 @@ def _cmd_stream_detect(args: argparse.Namespace) -> int:
 def _cmd_fulfilment_worker(args: argparse.Namespace) -> int:
     """Dispatch fulfilment for a database, once this process holds its worker's lock."""
     orphaned = _orphan_check(args.parent_pid)
-    worker, store, lock_path = fulfilment_worker(_settings(args))
+    settings = _settings(args)
+    worker, store, lock_path = fulfilment_worker(settings, checkpoint=child_checkpoints(args))
     try:
         with lock_path.open("ab") as lock:
             if not _hold_lock(lock, orphaned):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from megasale.bootstrap import build_platform, detection_runner
+from megasale.bootstrap import build_platform
 from megasale.cli import build_parser
 from megasale.config import Settings
 from megasale.services.child_process import ChildProcess
@@ -31,16 +31,6 @@ def test_serve_starts_the_detector_at_its_niceness(tmp_path: Path) -> None:
     argv = _detector_argv(Settings(db_path=tmp_path / "b.db", detector_nice=0))
     assert argv[argv.index("--nice") + 1] == "0"
     assert argv[argv.index("--parent-pid") + 1] == str(os.getpid())
-
-
-def test_the_detector_of_serve_leaves_checkpoints_to_serves_writers(tmp_path: Path) -> None:
-    settings = Settings(db_path=tmp_path / "c.db")
-    for checkpoint in (False, True):
-        runner, _lock = detection_runner(settings, checkpoint=checkpoint)
-        try:
-            assert runner.log.db.checkpointing is checkpoint  # type: ignore[attr-defined]
-        finally:
-            runner.log.close()  # type: ignore[attr-defined]
 
 
 def _niceness(pid: int, tid: str) -> int:
