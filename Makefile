@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo serve test lint types layers unit bench clean browser
+.PHONY: demo serve test lint types layers unit bench clean browser wrk
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -36,8 +36,14 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+## Debian's wrk, the load of bench/bench_wrk.py (its tests drive it against a tiny server).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the benchmark's tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
 ## Lint, types, the layer contract and the whole test suite.
-test: lint types layers browser
+test: lint types layers browser wrk
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
