@@ -19,25 +19,19 @@ Frames per order do not depend on the machine; CPU does, so compare builds with 
 from __future__ import annotations
 
 import argparse
-import os
-import random
 import sqlite3
 import struct
+import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
-from megasale.bootstrap import build_platform
-from megasale.config import Settings
-from megasale.domain.orders import ClientContext, Order, OrderLine, Pickup
-from megasale.services.accounts import time_ordered_id
-from megasale.services.ports import Placement
-from megasale.sim.seed import SeedPlan, seed_platform
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from megasale.storage.sqlite_store import SqliteStore
-from megasale.web.orders_api import render_placement
+from writer_orders import Placements, seed_database
 
 _WAL_HEADER, _FRAME_HEADER = 32, 24
 
@@ -62,37 +56,12 @@ def main() -> None:
     sizes = args.batch or [1, 16, 64, 256]
     with tempfile.TemporaryDirectory(prefix="megasale-bench-writer-") as tmp:
         db = Path(tmp) / "writer.db"
-        seeding = build_platform(Settings(db_path=db, consumers=False))
-        seeded = seed_platform(
-            seeding,
-            SeedPlan(buyers=20_000, skus=50, stock=10**8, budget_fen=10**15, limit_per_buyer=10**6),
-        )
-        seeding.store.close()
+        placement = Placements(seed_database(db), seed=7)
         store = SqliteStore(db)
         store.db.stop_checkpointer()
         conn = store.db.connection()
         page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
-        rng = random.Random(7)
-        buyers = [b["buyer_id"] for b in seeded.buyers]
-        skus = [s["sku_id"] for s in seeded.skus]
         wal = Path(f"{db}-wal")
-        written = 0
-
-        def placement() -> Placement:
-            nonlocal written
-            written += 1
-            now = datetime.now(UTC)
-            order = Order(
-                order_id=time_ordered_id("o", now),
-                buyer_id=rng.choice(buyers),
-                shop_id="shop-01",
-                promotion_id=seeded.promotion_id,
-                lines=(OrderLine(rng.choice(skus), "tv", 1, 300_000, 300_000, 20_000),),
-                fulfilment=Pickup("st-bj-01"),
-                client=ClientContext("10.1.2.3", f"dev-{written}", f"card-{written}"),
-                placed_at=now,
-            )
-            return Placement(order, f"bench-key-{written:012d}", os.urandom(32), render_placement)
 
         print(f"page size {page_size} B; {args.orders} orders per batch size and round")
         for size in sizes:

@@ -37,6 +37,11 @@ class FulfilmentWorker:
         self._task: asyncio.Task[None] | None = None
         self._stopping: asyncio.Event | None = None
 
+    @property
+    def fulfilment(self) -> Fulfilment:
+        """What this worker dispatches and expires."""
+        return self._fulfilment
+
     async def start(self) -> None:
         self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._run(self._stopping), name="fulfilment-worker")

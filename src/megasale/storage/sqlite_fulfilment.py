@@ -1,19 +1,20 @@
 """The SQLite adapter of :class:`~megasale.services.fulfilment_ports.FulfilmentStore`.
 
-Every order move goes through :func:`megasale.storage.sqlite_orders.change_status` inside this
-module's own write transactions, so the order's status, its event and the fulfilment record
-(pickup code, shipment, carrier event, wrong-code count) commit together.
+Every order move goes through :func:`megasale.storage.sqlite_orders.change_status` (or, for a
+dispatch batch's pickups, :func:`~megasale.storage.sqlite_orders.advance_orders`, the same for
+many orders at once) inside this module's own write transactions, so the order's status, its
+event and the fulfilment record (pickup code, shipment, carrier event, wrong-code count) commit
+together.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from megasale.domain.catalog import PartnerStore
 from megasale.domain.errors import (
-    InvalidTransition,
     ReplayedWebhook,
     UnknownOrder,
     UnknownShipment,
@@ -36,10 +37,10 @@ from megasale.services.fulfilment_ports import (
     PickupRecord,
     Redemption,
 )
-from megasale.services.order_events import ORDER_PLACED, decode_order_placed
+from megasale.services.order_events import ORDER_PLACED, OrderPlaced, decode_order_placed
 from megasale.storage.sqlite_backlog import read_backlog
-from megasale.storage.sqlite_db import SqliteDatabase, from_micros, to_micros
-from megasale.storage.sqlite_orders import change_status
+from megasale.storage.sqlite_db import SqliteDatabase, from_micros, insert_many, to_micros
+from megasale.storage.sqlite_orders import advance_orders, change_status
 from megasale.storage.sqlite_pickups import cancel_order, expire_pickup, redeem_code
 
 __all__ = ["DISPATCH_CONSUMER", "SqliteFulfilment"]
@@ -54,6 +55,63 @@ _CLASH_RETRIES = 8
 
 def _opt_time(micros: int | None) -> datetime | None:
     return None if micros is None else from_micros(micros)
+
+
+_READY = OrderStatus.READY_FOR_PICKUP
+Row = list[object]
+
+
+def _insert_retrying(
+    conn: sqlite3.Connection, table: str, rows: list[Row], again: Callable[[Row, int], Row]
+) -> None:
+    """Insert ``rows`` in one statement; if one clashes with a unique key (and the statement
+    is undone whole), insert them one at a time, and a row that clashes again as
+    ``again(row, attempt)`` makes it (a fresh salt), up to ``_CLASH_RETRIES`` tries in all."""
+    if not rows:
+        return
+    try:
+        insert_many(conn, table, rows)
+        return
+    except sqlite3.IntegrityError:
+        pass
+    marks = ",".join("?" * len(rows[0]))
+    for row in rows:
+        for attempt in range(_CLASH_RETRIES):
+            try:
+                conn.execute(f"INSERT INTO {table} VALUES ({marks})", row)
+                break
+            except sqlite3.IntegrityError:
+                row = again(row, attempt + 1)
+        else:
+            raise RuntimeError(f"no free unique value for {row[0]} in {table}")
+
+
+def _add_shipments(
+    conn: sqlite3.Connection, shipped: list[OrderPlaced], carriers: tuple[Carrier, ...], now: int
+) -> None:
+    """A shipment for each order of ``shipped`` that has none yet (tracking numbers have 12
+    digits: on the rare clash, the next salt gives another)."""
+    if not shipped:
+        return
+    ids = [p.order_id for p in shipped]
+    marks = ",".join("?" * len(ids))
+    query = f"SELECT order_id FROM shipments WHERE order_id IN ({marks})"
+    have = {r[0] for r in conn.execute(query, ids)}
+    by_id = {c.carrier_id: c for c in carriers}
+    rows: list[Row] = []
+    for p in shipped:
+        if p.order_id in have:
+            continue
+        carrier = choose_carrier(p.order_id, carriers)
+        placed_at = to_micros(datetime.fromisoformat(p.placed_at))
+        rows.append([p.order_id, carrier.carrier_id, carrier.tracking_number(p.order_id, ""),
+                     "awaiting_handover", placed_at, now, now, None])  # fmt: skip
+
+    def again(row: Row, attempt: int) -> Row:
+        carrier = by_id[str(row[1])]
+        return [row[0], row[1], carrier.tracking_number(str(row[0]), str(attempt)), *row[3:]]
+
+    _insert_retrying(conn, "shipments", rows, again)
 
 
 class SqliteFulfilment:
@@ -100,6 +158,14 @@ class SqliteFulfilment:
     def dispatch_placed(
         self, at: datetime, issue: IssueCode, carriers: tuple[Carrier, ...], policy: PickupPolicy
     ) -> int:
+        """Give the orders of the next events their pickup code or shipment, in one transaction.
+
+        The batch is written a statement per kind of row, not per order: the pickup orders are
+        made ready for pickup together (:func:`~megasale.storage.sqlite_orders.advance_orders`),
+        then their codes and the shipments go in as one INSERT each. A clash of codes or
+        tracking numbers (a keyed hash of 50 bits, a number of 12 digits) fails such an INSERT
+        whole; its rows are then written one by one, a fresh salt for the one that clashed.
+        """
         with self.db.write() as conn:
             row = conn.execute(
                 "SELECT seq FROM checkpoints WHERE consumer = ?", (DISPATCH_CONSUMER,)
@@ -111,68 +177,31 @@ class SqliteFulfilment:
             ).fetchall()
             if not events:
                 return 0
+            placed = [decode_order_placed(bytes(p)) for _, k, p in events if k == ORDER_PLACED]
+            pickups = [p for p in placed if p.fulfilment == "pickup"]
+            ready = set(advance_orders(conn, [p.order_id for p in pickups], _READY, at))
             now = to_micros(at)
             expires = to_micros(at + policy.pickup_ttl)
-            for _, kind, payload in events:
-                if kind == ORDER_PLACED:
-                    self._dispatch_one(conn, bytes(payload), now, expires, issue, carriers, at)
+            codes: list[Row] = []
+            for p in pickups:
+                if p.order_id in ready:  # the others had moved on (cancelled): nothing to collect
+                    salt, lookup_hash = issue(p.order_id)
+                    placed_at = to_micros(datetime.fromisoformat(p.placed_at))
+                    codes.append([p.order_id, p.pickup_store_id, salt, lookup_hash, "waiting",
+                                  placed_at, now, expires, None, None])  # fmt: skip
+
+            def reissued(row: Row, _attempt: int) -> Row:
+                return [*row[:2], *issue(str(row[0])), *row[4:]]
+
+            _insert_retrying(conn, "pickup_codes", codes, reissued)
+            shipped = [p for p in placed if p.fulfilment != "pickup"]
+            _add_shipments(conn, shipped, carriers, now)
             conn.execute(
                 "INSERT INTO checkpoints VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE "
                 "SET seq = excluded.seq",
                 (DISPATCH_CONSUMER, int(events[-1][0])),
             )
         return len(events)
-
-    def _dispatch_one(
-        self,
-        conn: sqlite3.Connection,
-        payload: bytes,
-        now: int,
-        expires: int,
-        issue: IssueCode,
-        carriers: tuple[Carrier, ...],
-        at: datetime,
-    ) -> None:
-        placed = decode_order_placed(payload)
-        placed_at = to_micros(datetime.fromisoformat(placed.placed_at))
-        if placed.fulfilment == "pickup":
-            try:
-                change_status(conn, placed.order_id, OrderStatus.READY_FOR_PICKUP, at)
-            except InvalidTransition:
-                return  # already moved on (cancelled): nothing to collect
-            # A new salt on the rare clash of two codes (50 bits): never fail the batch for it.
-            for _ in range(_CLASH_RETRIES):
-                salt, lookup_hash = issue(placed.order_id)
-                try:
-                    conn.execute(
-                        "INSERT INTO pickup_codes "
-                        "VALUES (?, ?, ?, ?, 'waiting', ?, ?, ?, NULL, NULL)",
-                        (placed.order_id, placed.pickup_store_id, salt, lookup_hash, placed_at,
-                         now, expires),
-                    )  # fmt: skip
-                    return
-                except sqlite3.IntegrityError:
-                    continue
-            raise RuntimeError(f"no free pickup code for {placed.order_id}")
-        exists = conn.execute(
-            "SELECT 1 FROM shipments WHERE order_id = ?", (placed.order_id,)
-        ).fetchone()
-        if exists:
-            return
-        carrier = choose_carrier(placed.order_id, carriers)
-        # Tracking numbers have 12 digits: on the rare clash, the next salt gives another.
-        for attempt in range(_CLASH_RETRIES):
-            try:
-                conn.execute(
-                    "INSERT INTO shipments VALUES (?, ?, ?, 'awaiting_handover', ?, ?, ?, NULL)",
-                    (placed.order_id, carrier.carrier_id,
-                     carrier.tracking_number(placed.order_id, str(attempt or "")), placed_at,
-                     now, now),
-                )  # fmt: skip
-                return
-            except sqlite3.IntegrityError:
-                continue
-        raise RuntimeError(f"no free tracking number for {placed.order_id}")
 
     # -- pickup ---------------------------------------------------------------------------
     def pickup_of(self, order_id: str) -> PickupRecord:

@@ -11,10 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from tests.integration.fulfilment.test_carrier_shipping import ADDRESS
 
+from megasale.domain.errors import UnknownOrder
 from megasale.domain.fulfilment import PickupPolicy
-from megasale.domain.shipments import DEFAULT_CARRIERS
+from megasale.domain.orders import OrderStatus
+from megasale.domain.shipments import DEFAULT_CARRIERS, choose_carrier
+from megasale.services.order_events import decode_status_changed
 
 
 def test_dispatching_again_or_from_a_second_process_issues_nothing_twice(desk):
@@ -51,6 +55,51 @@ def test_a_clash_of_two_codes_gets_a_fresh_salt_instead_of_failing_the_batch(des
     a, b = store.pickup_of(first["order_id"]), store.pickup_of(second["order_id"])
     assert (a.salt, b.salt) == ("salt-0", "salt-2")
     assert desk.order(second["order_id"], n=1)["status"] == "ready_for_pickup"
+
+
+def test_a_clash_of_tracking_numbers_gets_the_next_salt_instead_of_failing_the_batch(desk):
+    first = desk.place(0, address=ADDRESS)
+    second = desk.place(1, address=ADDRESS)
+    carrier = choose_carrier(first["order_id"], DEFAULT_CARRIERS)
+    taken = carrier.tracking_number(first["order_id"], "")
+    store = desk.platform.fulfilment.store
+    with store.db.write() as conn:  # another order already has the first order's number
+        conn.execute(
+            "INSERT INTO shipments VALUES ('o-other', ?, ?, 'awaiting_handover', 0, 0, 0, NULL)",
+            (carrier.carrier_id, taken),
+        )
+    desk.dispatch()
+    assert store.shipment_of(first["order_id"]).tracking_number == carrier.tracking_number(
+        first["order_id"], "1"
+    )
+    other = choose_carrier(second["order_id"], DEFAULT_CARRIERS)
+    assert store.shipment_of(second["order_id"]).tracking_number == other.tracking_number(
+        second["order_id"], ""
+    )
+
+
+def test_a_batch_makes_ready_only_the_pickups_still_placed_each_with_one_event(desk):
+    kept, cancelled, shipped = desk.place(0), desk.place(1), desk.place(2, address=ADDRESS)
+    desk.platform.store.change_order_status(
+        cancelled["order_id"], OrderStatus.CANCELLED, desk.clock.now(), release=True
+    )
+    desk.dispatch()
+    assert desk.order(kept["order_id"])["status"] == "ready_for_pickup"
+    assert desk.order(cancelled["order_id"], n=1)["status"] == "cancelled"
+    assert desk.order(shipped["order_id"], n=2)["status"] == "placed"
+    store = desk.platform.fulfilment.store
+    assert store.pickup_of(kept["order_id"]).state == "waiting"
+    with pytest.raises(UnknownOrder):
+        store.pickup_of(cancelled["order_id"])
+    ready = [
+        decode_status_changed(e.payload)
+        for e in desk.platform.store.read_events(0, 1_000)
+        if e.event_id.endswith(":ready_for_pickup")
+    ]
+    assert [(e.order_id, e.previous, e.buyer_id, e.released) for e in ready] == [
+        (kept["order_id"], "placed", kept["buyer_id"], False)
+    ]
+    assert ready[0].amount_fen == kept["amount_fen"] and ready[0].shop_id == kept["shop_id"]
 
 
 def _dispatched(db: Path, pickup_id: str, shipping_id: str) -> bool:
