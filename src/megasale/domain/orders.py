@@ -10,6 +10,7 @@ from enum import StrEnum
 from megasale.domain.catalog import Sku
 from megasale.domain.errors import InvalidInput, InvalidTransition, UnknownSku
 from megasale.domain.promotions import Promotion
+from megasale.domain.records import fast_init
 
 __all__ = [
     "MAX_LINES",
@@ -71,12 +72,14 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:
     return target
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Pickup:
     store_id: str
     kind: str = "pickup"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Shipping:
     address: str
@@ -86,6 +89,7 @@ class Shipping:
 Fulfilment = Pickup | Shipping
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ClientContext:
     """Where the order came from: the signals brushing detection reads."""
@@ -95,12 +99,14 @@ class ClientContext:
     payment_id: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RequestedLine:
     sku_id: str
     quantity: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     buyer_id: str
@@ -110,6 +116,7 @@ class OrderRequest:
     client: ClientContext
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     sku_id: str
@@ -120,6 +127,7 @@ class OrderLine:
     subsidy_fen: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Order:
     """A priced order. ``pay_fen`` is what the buyer pays: the amount less the subsidy."""
@@ -140,8 +148,12 @@ class Order:
     subsidy_fen: int = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount_fen", sum(line.amount_fen for line in self.lines))
-        object.__setattr__(self, "subsidy_fen", sum(line.subsidy_fen for line in self.lines))
+        amount = subsidy = 0
+        for line in self.lines:
+            amount += line.amount_fen
+            subsidy += line.subsidy_fen
+        object.__setattr__(self, "amount_fen", amount)
+        object.__setattr__(self, "subsidy_fen", subsidy)
 
     @property
     def pay_fen(self) -> int:

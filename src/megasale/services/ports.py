@@ -15,6 +15,7 @@ from megasale.domain.catalog import PartnerStore, Shop, Sku
 from megasale.domain.errors import PlacementRejected
 from megasale.domain.orders import Order, OrderStatus
 from megasale.domain.promotions import Promotion
+from megasale.domain.records import fast_init
 
 __all__ = [
     "Account",
@@ -90,6 +91,7 @@ class PlacementResult:
     key_reused: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Event:
     seq: int

@@ -1,0 +1,95 @@
+"""fast_init: the dataclass's own constructor, only faster; anything it cannot copy is refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from dataclasses import InitVar, dataclass, field
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from megasale.domain.records import fast_init
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    a: str
+    b: int
+    c: tuple[int, ...] = ()
+    d: list[int] = field(default_factory=list, compare=False)
+    total: int = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", self.b + sum(self.c))
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class Fast:
+    a: str
+    b: int
+    c: tuple[int, ...] = ()
+    d: list[int] = field(default_factory=list, compare=False)
+    total: int = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", self.b + sum(self.c))
+
+
+def _fields(obj: object) -> dict[str, object]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
+
+
+@given(st.text(), st.integers(), st.tuples(st.integers()), st.lists(st.integers()))
+def test_it_builds_what_the_dataclass_builds_positionally_and_by_keyword(
+    a: str, b: int, c: tuple[int, ...], d: list[int]
+) -> None:
+    assert _fields(Fast(a, b, c, d)) == _fields(Plain(a, b, c, d))
+    assert _fields(Fast(a, b)) == _fields(Plain(a, b))
+    assert _fields(Fast(b=b, a=a, d=d)) == _fields(Plain(b=b, a=a, d=d))
+    assert Fast(a, b, c) == Fast(a, b, c) and hash(Fast(a, b, c)) == hash(Fast(a, b, c))
+    assert repr(Fast(a, b, c, d)).removeprefix("Fast") == repr(Plain(a, b, c, d)).removeprefix(
+        "Plain"
+    )
+
+
+def test_the_signature_defaults_and_errors_are_the_dataclasses() -> None:
+    assert [(p.name, p.kind) for p in inspect.signature(Fast).parameters.values()] == [
+        (p.name, p.kind) for p in inspect.signature(Plain).parameters.values()
+    ]
+    assert Fast("x", 1).d is not Fast("y", 2).d  # a fresh list each time, from the factory
+    with pytest.raises(TypeError):
+        Fast("x")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Fast("x", 1, e=2)  # type: ignore[call-arg]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Fast("x", 1).a = "y"  # type: ignore[misc]
+    assert Fast.__init__.__qualname__ == "Fast.__init__"
+
+
+def test_a_class_it_cannot_copy_is_refused() -> None:
+    @dataclass(slots=True)
+    class Mutable:
+        a: int
+
+    @dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    @dataclass(frozen=True, slots=True)
+    class KeywordOnly:
+        a: int = field(kw_only=True)
+
+    @dataclass(frozen=True, slots=True)
+    class WithInitVar:
+        a: int
+        b: InitVar[int]
+
+        def __post_init__(self, b: int) -> None:
+            pass
+
+    for cls in (Mutable, NoSlots, KeywordOnly, WithInitVar):
+        with pytest.raises(TypeError):
+            fast_init(cls)
