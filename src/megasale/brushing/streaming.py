@@ -367,10 +367,14 @@ class StreamingDetector:
         table = order_table(self._columns.gather(self._rows, sorted(rows), self._picked_up))
         fitted = pass_detector(self.detector).fit(table)
         codes = self._buyer_code
-        # per buyer of the table, whether it is in the groups this pass was run for
-        ours = np.fromiter(
-            (codes[b] in buyers for b in table.buyer_names.tolist()), bool, table.n_buyers
-        )
+        # per buyer of the table, whether it is in the groups this pass was run for: read only
+        # where a ring consults it, its members (a pass's table holds every active buyer of
+        # the touched groups, and asking each of them cost more than the rings' report)
+        ours = np.zeros(table.n_buyers, dtype=bool)
+        if fitted.rings_:
+            members = np.unique(np.concatenate([ring.members for ring in fitted.rings_]))
+            names = table.buyer_names[members].tolist()
+            ours[members] = [codes[b] in buyers for b in names]
         found = new_rings(self._ledger, fitted, table, ours)
         for ring in found:
             self._ring_buyers.update(ring.buyer_ids)
