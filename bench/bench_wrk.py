@@ -18,16 +18,18 @@ It seeds a fresh database as ``bench_orders.py`` does (20,000 buyers, 50 SKUs, s
 limits that never bind), serves it with ``megasale serve --consumers=none`` (plus any
 ``--serve-arg``), and runs the no-op then the orders, ``--repeats`` times, each for
 ``--duration`` seconds with ``--connections`` connections on ``--threads`` wrk threads. Each
-order is a new buyer/SKU pair under a new Idempotency-Key (a Lua script builds the same requests
-as ``bench_orders.order_request``). After each orders run it counts the orders in the SQLite file
-(read-only), which must be at least the 2xx responses wrk saw, and it fails on any non-2xx
-response. It prints each run (requests/s, wrk's latency percentiles, the CPU per request of each
-server process and of wrk), then the medians and the ratio orders/no-op.
+order is a new buyer/SKU pair under a new Idempotency-Key: a Lua script builds the requests of
+``bench_orders.order_request``, numbered on from run to run as ``bench_orders.py``'s order stream
+is, so no pair repeats within B x S orders. After each orders run it counts the orders in the
+SQLite file (read-only), which must be at least the 2xx responses wrk saw, and it fails on any
+non-2xx response. It prints each run (requests/s, wrk's latency percentiles, the CPU per
+request of each server process and of wrk), then the medians and the ratio orders/no-op.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import resource
@@ -36,7 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
@@ -53,12 +55,7 @@ from bench_orders import (
     serving,
 )
 
-__all__ = ["WrkRun", "main", "noop_script", "order_script", "parse_wrk"]
-
-#: request numbers of one run start at a multiple of this, so keys never repeat between runs
-_RUN_SPAN = 10_000_000
-#: and each wrk thread of a run starts this far after the one before
-_THREAD_SPAN = 1_000_000
+__all__ = ["WrkRun", "last_number", "main", "noop_script", "order_script", "parse_wrk"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +71,7 @@ class WrkRun:
     latency_ms: dict[str, float]
     wrk_cpu_s: float
     server_cpu_s: dict[str, float]
+    output: str = field(repr=False, default="")
 
 
 def _lua_string(text: str) -> str:
@@ -89,11 +87,14 @@ def noop_script() -> str:
     )
 
 
-def order_script(seeded: Seeded, first: int) -> str:
+def order_script(seeded: Seeded, first: int, threads: int) -> str:
     """The Lua script of an orders run whose request numbers start at ``first``.
 
     Request ``n`` is buyer ``n % B`` buying SKU ``(n // B) % S`` under key ``bench-n``, with the
-    body, headers and fulfilment of :func:`bench_orders.order_request`.
+    body, headers and fulfilment of :func:`bench_orders.order_request`. wrk's ``threads``
+    threads take every ``threads``-th number each, so a run uses the numbers from ``first`` on
+    as ``bench_orders.OrderStream`` does, and prints ``megasale-last <n>`` per thread at the
+    end: the next run starts after the highest.
     """
     tokens = ",".join(_lua_string(b["token"]) for b in seeded.buyers)
     skus = ",".join(_lua_string(s["sku_id"]) for s in seeded.skus)
@@ -103,16 +104,15 @@ local tokens = {{{tokens}}}
 local skus = {{{skus}}}
 local stores = {{{stores}}}
 local promotion = {_lua_string(seeded.promotion_id)}
-local started = 0
+local started = {{}}
 
 setup = function(thread)
-  thread:set("base", {first} + started * {_THREAD_SPAN})
-  started = started + 1
+  thread:set("n", {first} + #started - {threads})
+  table.insert(started, thread)
 end
 
-local n = nil
 request = function()
-  if n == nil then n = base else n = n + 1 end
+  n = n + {threads}
   local buyer = n % #tokens
   local sku = math.floor(n / #tokens) % #skus
   local where
@@ -130,14 +130,28 @@ request = function()
     ["X-Device-Id"] = "dev-" .. buyer,
   }}, body)
 end
+
+done = function(summary, latency, requests)
+  for _, thread in ipairs(started) do
+    io.write(string.format("megasale-last %d\\n", thread:get("n")))
+  end
+end
 """
 
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+def last_number(output: str) -> int:
+    """The highest request number an orders run's threads took (``megasale-last``)."""
+    found = [int(n) for n in re.findall(r"^megasale-last (-?\d+)$", output, re.MULTILINE)]
+    if not found:
+        raise ValueError(f"the orders script printed no megasale-last line:\n{output}")
+    return max(found)
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 
 
 def _ms(text: str) -> float:
-    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
     if found is None:
         raise ValueError(f"not a wrk duration: {text!r}")
     return float(found.group(1)) * _UNITS[found.group(2)]
@@ -146,7 +160,7 @@ def _ms(text: str) -> float:
 def parse_wrk(output: str) -> tuple[int, float, int, str, dict[str, float]]:
     """Requests, seconds, non-2xx responses, socket errors and latency percentiles (ms) from
     what ``wrk --latency`` printed; ``ValueError`` naming what is missing."""
-    done = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m),", output, re.MULTILINE)
+    done = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h),", output, re.MULTILINE)
     if done is None:
         raise ValueError(f"wrk printed no request count:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -154,6 +168,8 @@ def parse_wrk(output: str) -> tuple[int, float, int, str, dict[str, float]]:
     latency = {
         p: _ms(v) for p, v in re.findall(r"^\s+(50|90|99)(?:\.000)?%\s+(\S+)", output, re.MULTILINE)
     }
+    if set(latency) != {"50", "90", "99"}:
+        raise ValueError(f"wrk printed no latency distribution (run it with --latency):\n{output}")
     return (
         int(done.group(1)),
         _ms(done.group(2) + done.group(3)) / 1e3,
@@ -194,8 +210,19 @@ def run_wrk(
     by_role: dict[str, float] = {}
     for pid, role in process_roles(used).items():
         by_role[role] = by_role.get(role, 0.0) + used[pid]
+    if requests == 0:
+        raise RuntimeError(f"wrk got no answer at all from {path}:\n{done.stdout}")
     return WrkRun(
-        label, requests, seconds, requests / seconds, non_2xx, errors, latency, wrk_cpu, by_role
+        label,
+        requests,
+        seconds,
+        requests / seconds,
+        non_2xx,
+        errors,
+        latency,
+        wrk_cpu,
+        by_role,
+        done.stdout,
     )
 
 
@@ -216,7 +243,7 @@ def describe(run: WrkRun) -> str:
 
 
 def _orders_in(db: Path) -> int:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         return int(conn.execute("SELECT count(*) FROM orders").fetchone()[0])
 
 
@@ -256,14 +283,16 @@ def main() -> int:
             flush=True,
         )
         with serving(args.megasale, seeded.db, None, extra=extra) as port:
+            next_number = 0  # the order requests' numbers go on from run to run
             for repeat in range(args.repeats):
                 noop = run_wrk(wrk, port, "/v1/noop", noop_lua, "noop", args)
                 print(describe(noop), flush=True)
                 orders_lua = folder / f"orders-{repeat}.lua"
-                orders_lua.write_text(order_script(seeded, (repeat + 1) * _RUN_SPAN))
+                orders_lua.write_text(order_script(seeded, next_number, args.threads))
                 before = _orders_in(seeded.db)
                 orders = run_wrk(wrk, port, "/v1/orders", orders_lua, "orders", args)
                 written = _orders_in(seeded.db) - before
+                next_number = last_number(orders.output) + 1
                 print(describe(orders), flush=True)
                 print(f"{'':<7} orders in the database: +{written}", flush=True)
                 if orders.non_2xx or noop.non_2xx:

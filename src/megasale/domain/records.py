@@ -26,9 +26,10 @@ def fast_init(cls: type[T]) -> type[T]:
     """Replace the ``__init__`` of ``cls``, a ``@dataclass(frozen=True, slots=True)``.
 
     Supported: positional-or-keyword fields with or without a default or a default factory,
-    fields with ``init=False`` (set them in ``__post_init__``), and ``__post_init__``. A class
-    whose generated signature would differ from the dataclass's own (a keyword-only field, an
-    ``InitVar``) is refused with ``TypeError``.
+    fields with ``init=False`` and no default (set them in ``__post_init__``), and
+    ``__post_init__``. Anything else is refused with ``TypeError``: a class whose generated
+    signature would differ from the dataclass's own (a keyword-only field, an ``InitVar``), an
+    ``init=False`` field with a default, a field named like the helpers it generates.
     """
     params = getattr(cls, "__dataclass_params__", None)
     if params is None or not params.frozen or "__slots__" not in cls.__dict__:
@@ -36,7 +37,11 @@ def fast_init(cls: type[T]) -> type[T]:
     names: dict[str, Any] = {"_MISSING": dataclasses.MISSING}
     args, body = ["self"], []
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name == "self" or f.name.startswith(_OURS):
+            raise TypeError(f"{cls.__name__}.{f.name}: a name fast_init uses itself")
         if not f.init:
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+                raise TypeError(f"{cls.__name__}.{f.name} has init=False and a default")
             continue
         names[f"_set_{f.name}"] = _slot(cls, f.name).__set__
         if f.default is not dataclasses.MISSING:
@@ -61,8 +66,14 @@ def fast_init(cls: type[T]) -> type[T]:
     if _shape(init) != _shape(cls.__init__):
         raise TypeError(f"{cls.__name__}.__init__ takes what fast_init cannot generate")
     init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init.__annotations__ = dict(cls.__init__.__annotations__)
     setattr(cls, "__init__", init)  # noqa: B010 - replacing a method on the class
     return cls
+
+
+#: the names the generated ``__init__`` gives its helpers: no field may be called so
+_OURS = ("_MISSING", "_set_", "_default_", "_factory_")
 
 
 def _slot(cls: type, name: str) -> Any:

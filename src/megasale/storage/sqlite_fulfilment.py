@@ -10,7 +10,7 @@ together.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from megasale.domain.catalog import PartnerStore
@@ -58,32 +58,53 @@ def _opt_time(micros: int | None) -> datetime | None:
 
 
 _READY = OrderStatus.READY_FOR_PICKUP
+#: rows per INSERT of a dispatch batch (well under SQLite's bound on parameters)
+_ROWS_PER_INSERT = 500
 Row = list[object]
 
 
 def _insert_retrying(
     conn: sqlite3.Connection, table: str, rows: list[Row], again: Callable[[Row, int], Row]
 ) -> None:
-    """Insert ``rows`` in one statement; if one clashes with a unique key (and the statement
-    is undone whole), insert them one at a time, and a row that clashes again as
-    ``again(row, attempt)`` makes it (a fresh salt), up to ``_CLASH_RETRIES`` tries in all."""
-    if not rows:
-        return
-    try:
-        insert_many(conn, table, rows)
-        return
-    except sqlite3.IntegrityError:
-        pass
-    marks = ",".join("?" * len(rows[0]))
-    for row in rows:
-        for attempt in range(_CLASH_RETRIES):
-            try:
-                conn.execute(f"INSERT INTO {table} VALUES ({marks})", row)
-                break
-            except sqlite3.IntegrityError:
-                row = again(row, attempt + 1)
-        else:
-            raise RuntimeError(f"no free unique value for {row[0]} in {table}")
+    """Insert ``rows``, a statement per ``_ROWS_PER_INSERT``; if a row of one clashes with a
+    unique key (the statement is undone whole), that statement's rows go in one at a time,
+    and a row that clashes again as ``again(row, attempt)`` makes it (a fresh salt), up to
+    ``_CLASH_RETRIES`` tries in all."""
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        try:
+            insert_many(conn, table, chunk)
+        except sqlite3.IntegrityError:
+            for row in chunk:
+                _insert_one(conn, table, row, again)
+
+
+def _insert_one(
+    conn: sqlite3.Connection, table: str, row: Row, again: Callable[[Row, int], Row]
+) -> None:
+    marks = ",".join("?" * len(row))
+    for attempt in range(1, _CLASH_RETRIES + 1):
+        try:
+            conn.execute(f"INSERT INTO {table} VALUES ({marks})", row)
+            return
+        except sqlite3.IntegrityError as exc:
+            if attempt == _CLASH_RETRIES:
+                raise RuntimeError(
+                    f"no row for {row[0]} in {table} after {attempt} tries: {exc}"
+                ) from exc
+            row = again(row, attempt)
+
+
+def _first_of_each(placed: Iterable[OrderPlaced]) -> list[OrderPlaced]:
+    """Each order once (its event id is unique, so a second event for one order is not
+    expected; were there one, it is left alone, as dispatching the order once leaves it)."""
+    seen: set[str] = set()
+    first = []
+    for p in placed:
+        if p.order_id not in seen:
+            seen.add(p.order_id)
+            first.append(p)
+    return first
 
 
 def _add_shipments(
@@ -177,7 +198,9 @@ class SqliteFulfilment:
             ).fetchall()
             if not events:
                 return 0
-            placed = [decode_order_placed(bytes(p)) for _, k, p in events if k == ORDER_PLACED]
+            placed = _first_of_each(
+                decode_order_placed(bytes(p)) for _, k, p in events if k == ORDER_PLACED
+            )
             pickups = [p for p in placed if p.fulfilment == "pickup"]
             ready = set(advance_orders(conn, [p.order_id for p in pickups], _READY, at))
             now = to_micros(at)

@@ -19,6 +19,7 @@ from megasale.domain.fulfilment import PickupPolicy
 from megasale.domain.orders import OrderStatus
 from megasale.domain.shipments import DEFAULT_CARRIERS, choose_carrier
 from megasale.services.order_events import decode_status_changed
+from megasale.storage import sqlite_fulfilment
 
 
 def test_dispatching_again_or_from_a_second_process_issues_nothing_twice(desk):
@@ -55,6 +56,23 @@ def test_a_clash_of_two_codes_gets_a_fresh_salt_instead_of_failing_the_batch(des
     a, b = store.pickup_of(first["order_id"]), store.pickup_of(second["order_id"])
     assert (a.salt, b.salt) == ("salt-0", "salt-2")
     assert desk.order(second["order_id"], n=1)["status"] == "ready_for_pickup"
+
+
+def test_a_clash_in_a_later_insert_of_the_batch_writes_each_code_once(desk, monkeypatch):
+    monkeypatch.setattr(sqlite_fulfilment, "_ROWS_PER_INSERT", 2)
+    orders = [desk.place(n) for n in range(3)]
+    # the third code's first hash is the first's: the batch's second INSERT clashes
+    hashes = iter([b"one" * 11, b"two" * 11, b"one" * 11, b"three" * 7])
+    salts = itertools.count()
+
+    def clashing_issue(order_id: str) -> tuple[str, bytes]:
+        return f"salt-{next(salts)}", next(hashes)
+
+    store = desk.platform.fulfilment.store
+    store.dispatch_placed(desk.clock.now(), clashing_issue, DEFAULT_CARRIERS, PickupPolicy())
+    assert [store.pickup_of(o["order_id"]).salt for o in orders] == ["salt-0", "salt-1", "salt-3"]
+    with contextlib.closing(sqlite3.connect(desk.platform.store.db.path)) as conn:
+        assert conn.execute("SELECT count(*) FROM pickup_codes").fetchone()[0] == 3
 
 
 def test_a_clash_of_tracking_numbers_gets_the_next_salt_instead_of_failing_the_batch(desk):

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
 from bench_orders import Seeded, order_request
-from bench_wrk import noop_script, order_script, parse_wrk
+from bench_wrk import last_number, noop_script, order_script, parse_wrk
 
 WRK_OUTPUT = """\
 Running 5s test @ http://127.0.0.1:41123/v1/orders
@@ -51,6 +51,11 @@ def test_parse_wrk_without_errors_or_a_request_count() -> None:
     assert parse_wrk(clean)[2:4] == (0, "none")
     with pytest.raises(ValueError, match="no request count"):
         parse_wrk("unable to connect to 127.0.0.1:9 Connection refused")
+    no_distribution = "\n".join(
+        line for line in WRK_OUTPUT.splitlines() if not line.strip().endswith("ms")
+    )
+    with pytest.raises(ValueError, match="latency distribution"):
+        parse_wrk(no_distribution)
 
 
 SEEDED = Seeded(
@@ -97,10 +102,10 @@ def recorder() -> Iterator[tuple[int, list[tuple[str, dict[str, str], bytes]]]]:
         server.server_close()
 
 
-def _wrk(port: int, path: str, script: Path) -> str:
+def _wrk(port: int, path: str, script: Path, threads: int = 1) -> str:
     wrk = shutil.which("wrk")
     assert wrk is not None
-    command = [wrk, "-t1", "-c1", "-d1s", "--latency", "-s", str(script)]
+    command = [wrk, f"-t{threads}", f"-c{threads}", "-d1s", "--latency", "-s", str(script)]
     done = subprocess.run(
         [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, timeout=30
     )
@@ -116,20 +121,27 @@ def _parsed(request: bytes) -> tuple[str, dict[str, str], bytes]:
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="Debian's wrk is not installed")
-def test_the_order_script_sends_bench_orders_requests_one_number_after_another(
-    tmp_path: Path, recorder: tuple[int, list[tuple[str, dict[str, str], bytes]]]
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_order_script_sends_bench_orders_requests_numbered_on_from_the_first(
+    tmp_path: Path, recorder: tuple[int, list[tuple[str, dict[str, str], bytes]]], threads: int
 ) -> None:
     port, seen = recorder
     script = tmp_path / "orders.lua"
-    first = 20_000_000
-    script.write_text(order_script(SEEDED, first))
-    requests = parse_wrk(_wrk(port, "/v1/orders", script))[0]
+    first = 1_234
+    script.write_text(order_script(SEEDED, first, threads))
+    output = _wrk(port, "/v1/orders", script, threads)
+    requests = parse_wrk(output)[0]
     assert requests >= 2 and len(seen) >= requests
-    # wrk may build a request it never sends (its first, at start-up): numbers can skip there
-    numbers = [int(headers["idempotency-key"].removeprefix("bench-")) for _, headers, _ in seen]
-    assert first <= numbers[0] <= first + 1
-    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-    for n, (path, headers, body) in zip(numbers[:50], seen, strict=False):
+    numbers = sorted(
+        int(headers["idempotency-key"].removeprefix("bench-")) for _, headers, _ in seen
+    )
+    # the threads share the numbers from ``first`` on, each every ``threads``-th: none is sent
+    # twice, none below ``first``, and the run's last is what the next run starts after (wrk may
+    # build a request it never sends, so a number can be skipped at the end of a thread)
+    assert len(set(numbers)) == len(numbers) and numbers[0] >= first
+    assert numbers[-1] <= last_number(output) < numbers[-1] + 2 * threads + 1
+    for path, headers, body in seen[:50]:
+        n = int(headers["idempotency-key"].removeprefix("bench-"))
         buyer, sku = n % len(SEEDED.buyers), (n // len(SEEDED.buyers)) % len(SEEDED.skus)
         want_path, want_headers, want_body = _parsed(
             order_request(SEEDED, buyer, sku, f"bench-{n}", f"pay-{n}")
@@ -137,6 +149,12 @@ def test_the_order_script_sends_bench_orders_requests_one_number_after_another(
         assert (path, body) == (want_path, want_body)
         for name in ("authorization", "idempotency-key", "x-device-id", "content-type"):
             assert headers[name] == want_headers[name]
+
+
+def test_last_number_needs_the_scripts_line() -> None:
+    assert last_number("Requests/sec: 1\nmegasale-last 41\nmegasale-last 42\n") == 42
+    with pytest.raises(ValueError, match="megasale-last"):
+        last_number("Requests/sec: 1\n")
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="Debian's wrk is not installed")

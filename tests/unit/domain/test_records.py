@@ -88,6 +88,20 @@ def test_a_class_it_cannot_copy_is_refused() -> None:
         def __post_init__(self, b: int) -> None:
             pass
 
-    for cls in (Mutable, NoSlots, KeywordOnly, WithInitVar):
+    @dataclass(frozen=True, slots=True)
+    class UnsetDefault:
+        a: int
+        b: int = field(init=False, default=3)
+
+    @dataclass(frozen=True, slots=True)
+    class Shadowing:
+        _MISSING: int
+
+    for cls in (Mutable, NoSlots, KeywordOnly, WithInitVar, UnsetDefault, Shadowing):
         with pytest.raises(TypeError):
             fast_init(cls)
+
+
+def test_the_new_init_reads_as_the_dataclasses_own() -> None:
+    assert Fast.__init__.__module__ == Plain.__init__.__module__ == __name__
+    assert Fast.__init__.__annotations__ == Plain.__init__.__annotations__
