@@ -44,20 +44,17 @@ def fast_init(cls: type[T]) -> type[T]:
                 raise TypeError(f"{cls.__name__}.{f.name} has init=False and a default")
             continue
         names[f"_set_{f.name}"] = _slot(cls, f.name).__set__
+        value = f.name
         if f.default is not dataclasses.MISSING:
             names[f"_default_{f.name}"] = f.default
             args.append(f"{f.name}=_default_{f.name}")
-            body.append(f"    _set_{f.name}(self, {f.name})")
         elif f.default_factory is not dataclasses.MISSING:
             names[f"_factory_{f.name}"] = f.default_factory
             args.append(f"{f.name}=_MISSING")
-            body.append(
-                f"    _set_{f.name}(self, _factory_{f.name}() "
-                f"if {f.name} is _MISSING else {f.name})"
-            )
+            value = f"_factory_{f.name}() if {f.name} is _MISSING else {f.name}"
         else:
             args.append(f.name)
-            body.append(f"    _set_{f.name}(self, {f.name})")
+        body.append(f"    _set_{f.name}(self, {value})")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     source = f"def __init__({', '.join(args)}):\n" + ("\n".join(body) or "    pass") + "\n"

@@ -183,9 +183,10 @@ class SqliteFulfilment:
 
         The batch is written a statement per kind of row, not per order: the pickup orders are
         made ready for pickup together (:func:`~megasale.storage.sqlite_orders.advance_orders`),
-        then their codes and the shipments go in as one INSERT each. A clash of codes or
-        tracking numbers (a keyed hash of 50 bits, a number of 12 digits) fails such an INSERT
-        whole; its rows are then written one by one, a fresh salt for the one that clashed.
+        then their codes and the shipments go in as one INSERT each (of up to
+        ``_ROWS_PER_INSERT`` rows). A clash of codes or tracking numbers (a keyed hash of 50
+        bits, a number of 12 digits) fails such an INSERT whole; its rows are then written one
+        by one, a fresh salt for the one that clashed.
         """
         with self.db.write() as conn:
             row = conn.execute(

@@ -473,6 +473,7 @@ def advance_orders(
         if updated != len(chunk):
             raise GuardViolated(f"{len(chunk) - updated} orders changed status under us")
     events = []
+    when = at.isoformat()
     for oid, status, buyer, shop, amount in moving:
         event_id, kind, payload = status_changed(
             OrderStatusChanged(
@@ -481,7 +482,7 @@ def advance_orders(
                 shop_id=shop,
                 status=target.value,
                 previous=status,
-                at=at.isoformat(),
+                at=when,
                 amount_fen=amount,
                 refund_fen=0,
                 released=False,
