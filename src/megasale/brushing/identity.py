@@ -21,12 +21,19 @@ from megasale.brushing.evidence import ring_evidence
 from megasale.brushing.frame import MISSING, OrderTable, distinct
 from megasale.brushing.rings import Ring, RingKind, linked_groups
 
-__all__ = ["DEFAULT_STRONG_SHARERS", "LINK_VIEWS", "SharedIdentifierDetector"]
+__all__ = [
+    "DEFAULT_MAX_SHARERS",
+    "DEFAULT_STRONG_SHARERS",
+    "LINK_VIEWS",
+    "SharedIdentifierDetector",
+]
 
 LINK_VIEWS = ("payment", "device", "device_family", "phone", "phone_block", "building", "subnet")
 PERSONAL_VIEWS = frozenset({"payment", "device", "phone"})
 """Views that name one person's thing: sharing one with a ring says more than a neighbourhood."""
 DEFAULT_STRONG_SHARERS: Mapping[str, int] = {"payment": 8, "device": 8, "phone": 3}
+DEFAULT_MAX_SHARERS = 500
+"""Buyers of one value past which it links nobody (a carrier NAT, a campus)."""
 _NEVER = 1 << 40
 
 
@@ -85,7 +92,7 @@ class SharedIdentifierDetector:
         self,
         views: tuple[str, ...] = LINK_VIEWS,
         strong_sharers: Mapping[str, int] | None = None,
-        max_sharers: int = 500,
+        max_sharers: int = DEFAULT_MAX_SHARERS,
         link_suspicion: float = 0.4,
         member_suspicion: float = 0.25,
         ring_suspicion: float = 0.35,

@@ -8,7 +8,10 @@ streaming detector unites buyers along those ties as orders and pickups arrive:
   there are enough of them (``strong_sharers``) or when their mean suspicion reaches
   ``link_suspicion``, which takes at least one suspicious holder (a quick pickup or a young
   account). Until then the value only records its holders; a crowd behind one carrier subnet
-  or in one office tower stays apart;
+  or in one office tower stays apart. A value held by more than ``max_sharers`` buyers never
+  links in the detector, so it stops joining holders once it has that many: a carrier subnet
+  with a few young accounts among thousands would otherwise make one group of them all, and
+  every pass would read every row of every active buyer behind it;
 - a lockstep cell (the same shop in the same 20-minute wave) shared by two buyers that the
   lockstep detector pairs (three orders or more and a quick pickup).
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 
+from megasale.brushing.identity import DEFAULT_MAX_SHARERS
 from megasale.brushing.lockstep import DEFAULT_WAVE_MINUTES
 
 __all__ = ["BuyerGroups"]
@@ -42,6 +46,9 @@ class BuyerGroups:
         Per view, the holders of one value that link them whatever their behaviour.
     wave_minutes : float
         The lockstep detector's wave, the width of a cell.
+    max_sharers : int
+        A value with more holders than this links nobody (the shared-identifier detector's
+        own bound): holders after that many join no group through it.
 
     Examples
     --------
@@ -55,12 +62,27 @@ class BuyerGroups:
     >>> groups.suspect(2)  # a quick pickup
     >>> sorted(groups.members_of([1, 2]))
     [0, 1, 2]
+
+    A value past ``max_sharers`` holders joins no more of them:
+
+    >>> crowd = BuyerGroups({}, max_sharers=2)
+    >>> [crowd.add_buyer() for _ in range(3)]
+    [0, 1, 2]
+    >>> crowd.suspect(0)
+    >>> for buyer in (0, 1, 2):
+    ...     crowd.hold(buyer, "subnet", "10.1.2.0/24")
+    >>> sorted(crowd.members_of([0])), sorted(crowd.members_of([2]))
+    ([0, 1], [2])
     """
 
     def __init__(
-        self, strong_sharers: Mapping[str, int], wave_minutes: float = DEFAULT_WAVE_MINUTES
+        self,
+        strong_sharers: Mapping[str, int],
+        wave_minutes: float = DEFAULT_WAVE_MINUTES,
+        max_sharers: int = DEFAULT_MAX_SHARERS,
     ) -> None:
         self.strong_sharers = strong_sharers
+        self.max_sharers = max_sharers
         self._wave_us = int(wave_minutes * _MINUTE_US)
         self._parent: list[int] = []
         self._members: dict[int, list[int]] = {}  # root -> buyers, groups of two or more only
@@ -82,8 +104,8 @@ class BuyerGroups:
         """``buyer`` uses ``value`` of ``view``: grouped with its holders once it may link."""
         key = (view, value)
         holders = self._holders.setdefault(key, set())
-        if buyer in holders:
-            return
+        if buyer in holders or len(holders) >= self.max_sharers:
+            return  # known, or a crowd: the detector links nobody through it
         holders.add(buyer)
         if key in self._live:
             self.unite(next(iter(holders)), buyer)

@@ -33,7 +33,7 @@ import numpy as np
 from megasale.brushing.behaviour import YOUNG_DAYS
 from megasale.brushing.detect import BrushingDetector
 from megasale.brushing.frame import MISSING
-from megasale.brushing.identity import DEFAULT_STRONG_SHARERS
+from megasale.brushing.identity import DEFAULT_MAX_SHARERS, DEFAULT_STRONG_SHARERS
 from megasale.brushing.lockstep import DEFAULT_WAVE_MINUTES
 from megasale.brushing.stream_components import BuyerGroups
 from megasale.brushing.stream_rings import (
@@ -128,6 +128,7 @@ class StreamingDetector:
         self._groups = BuyerGroups(
             DEFAULT_STRONG_SHARERS if strong is None else strong,
             DEFAULT_WAVE_MINUTES if lockstep is None else lockstep.wave_minutes,
+            DEFAULT_MAX_SHARERS if identity is None else identity.max_sharers,
         )
         self._touched: set[int] = set()  # candidates with news since the last pass
         self._ledger = RingLedger()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from megasale.brushing.detect import BrushingDetector
+from megasale.brushing.identity import SharedIdentifierDetector
 from megasale.brushing.stream_components import BuyerGroups
 from megasale.brushing.streaming import StreamedOrder, StreamingDetector
 
@@ -41,6 +43,49 @@ def test_buyers_in_the_same_shop_and_wave_are_grouped_and_others_are_not() -> No
     groups.meet(2, "s2", 7 * MINUTE)
     assert groups.find(0) == groups.find(1)
     assert groups.find(2) != groups.find(0)
+
+
+def test_a_value_held_by_more_than_max_sharers_joins_no_more_holders() -> None:
+    groups = BuyerGroups({}, max_sharers=3)
+    for _ in range(5):
+        groups.add_buyer()
+    groups.suspect(0)  # young: the subnet may link its holders
+    for buyer in range(5):
+        groups.hold(buyer, "subnet", "10.0.0.0/24")
+    assert sorted(groups.members(groups.find(0))) == [0, 1, 2]
+    assert groups.find(3) == 3 and groups.find(4) == 4
+    groups.suspect(4)  # suspicion after the fact does not reopen a crowded value
+    assert groups.find(4) == 4
+
+
+def crowd_orders(buyer: int, at: int) -> list[StreamedOrder]:
+    """Two orders in one shop (a candidate) of a buyer of a big crowd behind one subnet; one
+    in five accounts opened for the sale (young), as on the reference day."""
+    young = buyer % 5 == 0
+    return [
+        StreamedOrder(
+            f"c{buyer}-{k}",
+            at + k * 100_000,
+            f"crowd{buyer}",
+            f"s{buyer % 7}",
+            ip=f"10.9.8.{buyer % 200}",
+            device_id=f"phone-{buyer}",
+            buyer_registered_at=at - (86_400_000_000 if young else 10**15),
+        )
+        for k in range(2)
+    ]
+
+
+def test_a_pass_after_news_in_a_big_crowd_does_not_read_the_whole_crowd() -> None:
+    identity = SharedIdentifierDetector(max_sharers=50)
+    stream = StreamingDetector(BrushingDetector(identity=identity))
+    stream.add_many([o for b in range(400) for o in crowd_orders(b, b * 1_000_000)])
+    assert stream.candidates_ == 800
+    stream.detect()
+    assert stream.pass_orders_[-1] >= 100  # the subnet's first 50 holders are one group
+    stream.add_many(crowd_orders(400, 500 * 1_000_000))  # a young latecomer
+    stream.detect()
+    assert stream.pass_orders_[-1] == 2  # its own orders, not the crowd's
 
 
 def test_members_of_names_each_group_once() -> None:
