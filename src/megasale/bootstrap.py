@@ -32,6 +32,7 @@ from megasale.services.fulfilment_config import FulfilmentSettings
 from megasale.services.fulfilment_worker import FulfilmentWorker
 from megasale.services.group_commit import GroupCommitter
 from megasale.services.order_writer import RemoteCommitter, WriterServer, socket_path
+from megasale.services.placement import Committer
 from megasale.services.platform import Platform, settle_heap
 from megasale.services.ports import Clock
 from megasale.services.returns import RefundSweeper
@@ -60,9 +61,12 @@ def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platfor
     # with an order writer, most writes are its own and so is the WAL's checkpointing: a
     # checkpointer here would copy pages on the serving process's cores
     store = SqliteStore(settings.db_path, checkpoint=not address)
-    platform = Platform.over(
-        store, clock or SystemClock(), committer=RemoteCommitter(address) if address else None
+    committer: Committer = (
+        RemoteCommitter(address)
+        if address
+        else GroupCommitter(store.take_orders, batch_wait_s=settings.batch_wait_s)
     )
+    platform = Platform.over(store, clock or SystemClock(), committer=committer)
     platform.risk = RiskDesk(SqliteRisk(store.db), platform.clock)
     _wire_fulfilment(platform, settings)
     _wire_trust(platform)
@@ -201,6 +205,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "MEGASALE_CONSUMERS": "all" if settings.consumers else "none",
         "MEGASALE_FULFILMENT_PROCESS": "1" if settings.fulfilment_process else "0",
         "MEGASALE_ORDER_WRITER_ADDRESS": settings.order_writer_address or "",
+        "MEGASALE_BATCH_WAIT_S": repr(settings.batch_wait_s),
     }
 
 
@@ -229,6 +234,7 @@ def app_from_env() -> Litestar:
         consumers=os.environ.get("MEGASALE_CONSUMERS", "all") != "none",
         fulfilment_process=os.environ.get("MEGASALE_FULFILMENT_PROCESS", "0") == "1",
         order_writer_address=os.environ.get("MEGASALE_ORDER_WRITER_ADDRESS") or None,
+        batch_wait_s=float(os.environ.get("MEGASALE_BATCH_WAIT_S", repr(Settings.batch_wait_s))),
     )
     return build_app(settings)
 
@@ -265,7 +271,8 @@ def serve(settings: Settings) -> None:
                 writer = stack.enter_context(_writer_address())
                 settings = replace(settings, order_writer_address=writer)
             os.environ.update(settings_to_env(settings))
-            _supervise(settings.workers, options, settings.db_path if writer else None, writer)
+            db_path = settings.db_path if writer else None
+            _supervise(settings.workers, options, db_path, writer, settings.batch_wait_s)
     else:
         uvicorn.run(build_app(settings), **options)
 
@@ -330,7 +337,7 @@ def _writer_address() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _order_writer(db_path: str, address: str, supervisor: int) -> None:
+def _order_writer(db_path: str, address: str, supervisor: int, batch_wait_s: float) -> None:
     """The order writer of ``serve``'s server processes (a fresh interpreter: spawned)."""
     import uvloop
 
@@ -338,7 +345,7 @@ def _order_writer(db_path: str, address: str, supervisor: int) -> None:
     # Ctrl-C reaches the whole process group: the writer goes on until the workers have
     # answered their last requests, and the supervisor then stops it with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if uvloop.run(_write_orders_until_stopped(Path(db_path), address, supervisor)):
+    if uvloop.run(_write_orders_until_stopped(Path(db_path), address, supervisor, batch_wait_s)):
         shutil.rmtree(Path(address).parent, ignore_errors=True)  # nobody else will now
 
 
@@ -346,12 +353,14 @@ def _order_writer(db_path: str, address: str, supervisor: int) -> None:
 _ORPHANED = signal.SIGHUP
 
 
-async def _write_orders_until_stopped(db_path: Path, address: str, supervisor: int) -> bool:
+async def _write_orders_until_stopped(
+    db_path: Path, address: str, supervisor: int, batch_wait_s: float
+) -> bool:
     """Write orders until SIGTERM (the supervisor stops it) or the supervisor dies; ``True``
     in the second case."""
     store = SqliteStore(db_path)
     # the loop of this process only reads placements and sends answers: batches run on it
-    committer = GroupCommitter(store.take_orders, inline=True)
+    committer = GroupCommitter(store.take_orders, inline=True, batch_wait_s=batch_wait_s)
     server = WriterServer(committer, render_placement, address)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -403,9 +412,11 @@ def _supervise(
     options: dict[str, Any],
     db_path: Path | None = None,
     writer_address: str | None = None,
+    batch_wait_s: float = Settings.batch_wait_s,
 ) -> None:
     """Run ``workers`` server processes (and with ``writer_address``, the order writer they
-    share) until SIGINT or SIGTERM; replace any process that dies.
+    share, letting its batches fill for ``batch_wait_s``) until SIGINT or SIGTERM; replace any
+    process that dies.
 
     A process that dies within its first seconds (the port is taken, the database cannot be
     opened) stops the whole server instead of being restarted in a loop. At the end the
@@ -427,7 +438,7 @@ def _supervise(
         if slot == "writer":
             process = spawn.Process(
                 target=_order_writer,
-                args=(str(db_path), writer_address, os.getpid()),
+                args=(str(db_path), writer_address, os.getpid(), batch_wait_s),
                 name="megasale-order-writer",
             )
         else:

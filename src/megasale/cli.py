@@ -47,6 +47,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         consumers=getattr(args, "consumers", "all") != "none",
         order_writer=getattr(args, "order_writer", "shared"),
         detector_nice=getattr(args, "detector_nice", Settings.detector_nice),
+        batch_wait_s=getattr(args, "batch_wait_ms", Settings.batch_wait_s * 1000) / 1000,
     )
 
 
@@ -85,6 +86,16 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
         "own (per-worker; with --workers 1, the whole server is one process)",
     )
     parser.add_argument(
+        "--batch-wait-ms",
+        type=_batch_wait,
+        default=Settings.batch_wait_s * 1000,
+        metavar="MS",
+        help="how long the order writer lets a batch fill while orders are flowing, 0-100 "
+        f"(default {Settings.batch_wait_s * 1000:g}: each batch is written at once): fewer, "
+        "larger batches cost less CPU per order, and no order waits longer than this for "
+        "its batch",
+    )
+    parser.add_argument(
         "--consumers",
         choices=["all", "none"],
         default="all",
@@ -104,6 +115,16 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
         help="niceness of the streaming detector's process, 0-19 (default "
         f"{Settings.detector_nice}): orders get the cores first, detection catches up after",
     )
+
+
+def _batch_wait(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of milliseconds") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{value:g} ms is not between 0 and 100 ms")
+    return value
 
 
 def _niceness(text: str) -> int:

@@ -51,3 +51,8 @@ class Settings:
     order_writer: str = "shared"
     #: the shared order writer's socket, set for the server processes by ``serve``
     order_writer_address: str | None = None
+    #: how long an order writer lets a batch fill while orders are flowing (seconds; 0, the
+    #: default: each batch is written as soon as the writer is free). At 5,000 orders/s, 2 ms
+    #: took a fifth off the writer's CPU per order and added 4-5 ms to the median; the p99
+    #: did not move beyond this machine's noise (docs/benchmarks.md, ninth sitting)
+    batch_wait_s: float = 0.0

@@ -1,0 +1,127 @@
+"""Group commit's batch wait: batches fill while orders flow, and nothing waits after a pause."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from megasale.cli import _batch_wait, build_parser
+from megasale.config import Settings
+from megasale.services.group_commit import GroupCommitter
+
+WAIT = 1.0  # long enough that a slow machine never mistakes a wait for none
+
+
+class Recorder:
+    """``take_orders`` that writes nothing: the size of each batch, and when it was taken."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def __call__(self, placements: Sequence[object]) -> list[object]:
+        self.batches.append(len(placements))
+        return [f"result-{id(p)}" for p in placements]
+
+
+def committer(recorder: Recorder, inline: bool, fill: int = 32) -> GroupCommitter:
+    return GroupCommitter(recorder, inline=inline, batch_wait_s=WAIT, batch_fill=fill)  # type: ignore[arg-type]
+
+
+async def timed(commit: GroupCommitter, *placements: object) -> tuple[float, list[object]]:
+    started = time.monotonic()
+    results = await commit.enqueue(placements)  # type: ignore[arg-type]
+    return time.monotonic() - started, list(results)
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+def test_a_placement_after_a_pause_is_written_at_once(inline: bool) -> None:
+    async def run() -> None:
+        recorder = Recorder()
+        commit = committer(recorder, inline)
+        await commit.start()
+        try:
+            took, results = await timed(commit, "p1")
+            assert took < WAIT / 2
+            assert results == [f"result-{id('p1')}"]
+            assert recorder.batches == [1]
+        finally:
+            await commit.stop()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+def test_while_orders_flow_a_batch_waits_for_the_next_ones(inline: bool) -> None:
+    async def run() -> None:
+        recorder = Recorder()
+        commit = committer(recorder, inline)
+        await commit.start()
+        try:
+            await timed(commit, "first")  # written at once: the writer was idle
+            # right after that batch: orders are flowing, so this one waits for company
+            waiting = asyncio.ensure_future(timed(commit, "a"))
+            await asyncio.sleep(0.05)
+            later = asyncio.ensure_future(timed(commit, "b", "c"))
+            (took_a, _), (took_bc, _) = await asyncio.gather(waiting, later)
+            assert recorder.batches == [1, 3]
+            assert took_a >= WAIT * 0.9  # the first of the batch waited its full time
+            assert took_a < WAIT * 5
+            assert took_bc < took_a  # those who came later waited less
+        finally:
+            await commit.stop()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+def test_a_full_batch_is_written_without_waiting(inline: bool) -> None:
+    async def run() -> None:
+        recorder = Recorder()
+        commit = committer(recorder, inline, fill=4)
+        await commit.start()
+        try:
+            await timed(commit, "first")
+            took, results = await timed(commit, "a", "b", "c", "d")
+            assert took < WAIT / 2
+            assert len(results) == 4
+            assert recorder.batches == [1, 4]
+        finally:
+            await commit.stop()
+
+    asyncio.run(run())
+
+
+def test_stopping_writes_the_batch_that_waits() -> None:
+    async def run() -> None:
+        recorder = Recorder()
+        commit = committer(recorder, inline=False)
+        await commit.start()
+        await timed(commit, "first")
+        waiting = asyncio.ensure_future(timed(commit, "a"))
+        await asyncio.sleep(0.05)
+        await commit.stop()
+        took, results = await waiting
+        assert took < WAIT / 2 and len(results) == 1
+        assert recorder.batches == [1, 1]
+
+    asyncio.run(run())
+
+
+def test_a_negative_wait_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"batch_wait_s=-0\.001"):
+        GroupCommitter(Recorder(), batch_wait_s=-0.001)  # type: ignore[arg-type]
+
+
+def test_serve_takes_the_wait_in_milliseconds_and_says_what_is_wrong() -> None:
+    args = build_parser().parse_args(["serve", "--batch-wait-ms", "0.5"])
+    assert args.batch_wait_ms == 0.5
+    default = build_parser().parse_args(["serve"])
+    assert default.batch_wait_ms == Settings.batch_wait_s * 1000 == 0
+    with pytest.raises(argparse.ArgumentTypeError, match="'soon' is not a number"):
+        _batch_wait("soon")
+    with pytest.raises(argparse.ArgumentTypeError, match="between 0 and 100 ms"):
+        _batch_wait("-1")
