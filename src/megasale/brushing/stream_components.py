@@ -8,10 +8,14 @@ streaming detector unites buyers along those ties as orders and pickups arrive:
   there are enough of them (``strong_sharers``) or when their mean suspicion reaches
   ``link_suspicion``, which takes at least one suspicious holder (a quick pickup or a young
   account). Until then the value only records its holders; a crowd behind one carrier subnet
-  or in one office tower stays apart. A value held by more than ``max_sharers`` buyers never
-  links in the detector, so it stops joining holders once it has that many: a carrier subnet
-  with a few young accounts among thousands would otherwise make one group of them all, and
-  every pass would read every row of every active buyer behind it;
+  or in one office tower stays apart. A value held by more than ``max_sharers`` buyers links
+  nobody in a table that holds them all, so it stops joining holders after ``max_sharers``
+  + 1 (a pass that reads the group sees a crowd): a carrier subnet with a few young accounts
+  among thousands would otherwise make one group of them all, and every pass would read every
+  row of every active buyer behind it. This one errs the other way: the count is over the
+  day, and a pass's table holds the window's buyers, so a few suspicious late holders that
+  share nothing but a crowded subnet or building are not read together (an IP farm or
+  rotator shares a card, a device or a phone, which link at 8, 8 and 3 holders);
 - a lockstep cell (the same shop in the same 20-minute wave) shared by two buyers that the
   lockstep detector pairs (three orders or more and a quick pickup).
 
@@ -63,16 +67,16 @@ class BuyerGroups:
     >>> sorted(groups.members_of([1, 2]))
     [0, 1, 2]
 
-    A value past ``max_sharers`` holders joins no more of them:
+    A value past ``max_sharers`` holders (and the one that made it a crowd) joins no more:
 
     >>> crowd = BuyerGroups({}, max_sharers=2)
-    >>> [crowd.add_buyer() for _ in range(3)]
-    [0, 1, 2]
+    >>> [crowd.add_buyer() for _ in range(4)]
+    [0, 1, 2, 3]
     >>> crowd.suspect(0)
-    >>> for buyer in (0, 1, 2):
+    >>> for buyer in (0, 1, 2, 3):
     ...     crowd.hold(buyer, "subnet", "10.1.2.0/24")
-    >>> sorted(crowd.members_of([0])), sorted(crowd.members_of([2]))
-    ([0, 1], [2])
+    >>> sorted(crowd.members_of([0])), sorted(crowd.members_of([3]))
+    ([0, 1, 2], [3])
     """
 
     def __init__(
@@ -104,8 +108,10 @@ class BuyerGroups:
         """``buyer`` uses ``value`` of ``view``: grouped with its holders once it may link."""
         key = (view, value)
         holders = self._holders.setdefault(key, set())
-        if buyer in holders or len(holders) >= self.max_sharers:
-            return  # known, or a crowd: the detector links nobody through it
+        if buyer in holders or len(holders) > self.max_sharers:
+            # known, or a crowd: past max_sharers + 1 holders (one more than the detector links
+            # through, so that a pass reading them all sees a crowd) it groups nobody more
+            return
         holders.add(buyer)
         if key in self._live:
             self.unite(next(iter(holders)), buyer)

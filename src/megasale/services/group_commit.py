@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import threading
 import time
@@ -71,7 +72,7 @@ class GroupCommitter:
         batch_wait_s: float = 0.0,
         batch_fill: int = 32,
     ) -> None:
-        if batch_wait_s < 0:
+        if not (math.isfinite(batch_wait_s) and batch_wait_s >= 0):
             raise ValueError(f"batch_wait_s={batch_wait_s}: expected 0 or more seconds")
         self._take_orders = take_orders
         self._max_batch = max_batch
@@ -114,6 +115,12 @@ class GroupCommitter:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
+            # a batch that waits for company is written now, not failed with the rest
+            self._stopping = True
+            assert self._wakeup is not None
+            self._wakeup.set()
+            while self._pending and not task.done():
+                await asyncio.sleep(0.001)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -146,24 +153,29 @@ class GroupCommitter:
             return submitted.future
         if self.inline:
             assert self._wakeup is not None
-            if not self._pending:
-                self._first_at = time.monotonic()
-            self._pending.extend(waiting)
-            self._wakeup.set()
+            if self._arrive(waiting):
+                self._wakeup.set()
         else:
             with self._ready:
                 if self._stopping:
                     raise RuntimeError("the order writer stopped")
-                if not self._pending:
-                    self._first_at = time.monotonic()
-                self._pending.extend(waiting)
-                self._ready.notify()
+                if self._arrive(waiting):
+                    self._ready.notify()
         return submitted.future
+
+    def _arrive(self, waiting: list[Waiting]) -> bool:
+        """Add ``waiting`` to the list; whether the writer should look now (the list was
+        empty, or a batch that waits for company is full)."""
+        first = not self._pending
+        if first:
+            self._first_at = time.monotonic()
+        self._pending.extend(waiting)
+        return first or not self.batch_wait_s or len(self._pending) >= self.batch_fill
 
     def _wait_left(self) -> float:
         """How much longer the waiting placements should wait for more (0: write them now)."""
         wait = self.batch_wait_s
-        if not wait or len(self._pending) >= self.batch_fill:
+        if not wait or self._stopping or len(self._pending) >= self.batch_fill:
             return 0.0
         if self._first_at - self._last_end >= wait:  # the first came after a pause
             return 0.0
@@ -173,8 +185,7 @@ class GroupCommitter:
         """The next batch off the waiting list."""
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
-        self._first_at = time.monotonic()  # the rest came no later than now
-        return batch
+        return batch  # the rest (past max_batch) has waited long enough: written next
 
     def _write_forever(self) -> None:
         """The writer thread: take what is waiting, write it, hand the answers to the loop."""
@@ -222,7 +233,12 @@ class GroupCommitter:
             self._wakeup.clear()
             while self._pending:
                 if left := self._wait_left():
-                    await asyncio.sleep(left)  # orders are flowing: let more join this batch
+                    # orders are flowing: let more join this batch, until it is full (enqueue
+                    # sets the event) or its time is up; in whole milliseconds, as uvloop's
+                    # timers count them (a shorter one would fire at once, again and again)
+                    self._wakeup.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), math.ceil(left * 1000) / 1000)
                     continue
                 batch = self._take()
                 self._answer(batch, self._write(batch))

@@ -52,8 +52,9 @@ def test_a_value_held_by_more_than_max_sharers_joins_no_more_holders() -> None:
     groups.suspect(0)  # young: the subnet may link its holders
     for buyer in range(5):
         groups.hold(buyer, "subnet", "10.0.0.0/24")
-    assert sorted(groups.members(groups.find(0))) == [0, 1, 2]
-    assert groups.find(3) == 3 and groups.find(4) == 4
+    # three and the one that made it a crowd: a pass reading them sees four, too many to link
+    assert sorted(groups.members(groups.find(0))) == [0, 1, 2, 3]
+    assert groups.find(4) == 4
     groups.suspect(4)  # suspicion after the fact does not reopen a crowded value
     assert groups.find(4) == 4
 
@@ -82,10 +83,41 @@ def test_a_pass_after_news_in_a_big_crowd_does_not_read_the_whole_crowd() -> Non
     stream.add_many([o for b in range(400) for o in crowd_orders(b, b * 1_000_000)])
     assert stream.candidates_ == 800
     stream.detect()
-    assert stream.pass_orders_[-1] >= 100  # the subnet's first 50 holders are one group
+    assert stream.pass_orders_[-1] >= 100  # the subnet's first 51 holders are one group
     stream.add_many(crowd_orders(400, 500 * 1_000_000))  # a young latecomer
     stream.detect()
     assert stream.pass_orders_[-1] == 2  # its own orders, not the crowd's
+
+
+def test_a_pass_over_a_crowded_value_sees_a_crowd_and_links_nobody_through_it() -> None:
+    """25 young accounts that collect quickly share one subnet and nothing else: over them all
+    the detector (here at most 20 sharers) links nobody, and neither may a pass that reads
+    only the group the subnet made, whatever it holds."""
+    identity = SharedIdentifierDetector(max_sharers=20)
+    stream = StreamingDetector(BrushingDetector(identity=identity))
+    orders = [
+        StreamedOrder(
+            f"x{b}-{k}",
+            (b * 2 + k) * MINUTE,
+            f"young{b}",
+            "s1",
+            ip=f"10.9.8.{b}",
+            payment_id=f"own-card-{b}",
+            buyer_registered_at=-86_400_000_000,
+        )
+        for b in range(25)
+        for k in range(2)
+    ]
+    stream.add_many(orders)
+    for order in orders:
+        stream.picked_up(order.order_id, order.created_at + 10 * MINUTE)
+    assert stream.detect() == []
+    news = StreamedOrder(
+        "x0-new", 60 * MINUTE, "young0", "s2", ip="10.9.8.0", buyer_registered_at=-86_400_000_000
+    )
+    stream.add_many([news])
+    assert stream.detect() == []
+    assert stream.pass_orders_[-1] >= 2 * 21 + 1  # the group: 21 of the subnet's holders
 
 
 def test_members_of_names_each_group_once() -> None:

@@ -95,10 +95,49 @@ def test_a_full_batch_is_written_without_waiting(inline: bool) -> None:
     asyncio.run(run())
 
 
-def test_stopping_writes_the_batch_that_waits() -> None:
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+def test_a_batch_filled_one_placement_at_a_time_is_written_when_full(inline: bool) -> None:
     async def run() -> None:
         recorder = Recorder()
-        commit = committer(recorder, inline=False)
+        commit = committer(recorder, inline, fill=4)
+        await commit.start()
+        try:
+            await timed(commit, "first")
+            started = time.monotonic()
+            trickle = []
+            for name in "abcd":
+                trickle.append(asyncio.ensure_future(timed(commit, name)))
+                await asyncio.sleep(0.01)
+            await asyncio.gather(*trickle)
+            assert time.monotonic() - started < WAIT / 2
+            assert recorder.batches == [1, 4]
+        finally:
+            await commit.stop()
+
+    asyncio.run(run())
+
+
+def test_placements_past_a_full_batch_do_not_wait_again() -> None:
+    async def run() -> None:
+        recorder = Recorder()
+        commit = GroupCommitter(recorder, inline=True, max_batch=2, batch_wait_s=WAIT)  # type: ignore[arg-type]
+        await commit.start()
+        try:
+            await timed(commit, "first")
+            took, _ = await timed(commit, "a", "b", "c")
+            assert WAIT * 0.9 <= took < WAIT * 1.9  # one wait for the batch, none for the rest
+            assert recorder.batches == [1, 2, 1]
+        finally:
+            await commit.stop()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+def test_stopping_writes_the_batch_that_waits(inline: bool) -> None:
+    async def run() -> None:
+        recorder = Recorder()
+        commit = committer(recorder, inline)
         await commit.start()
         await timed(commit, "first")
         waiting = asyncio.ensure_future(timed(commit, "a"))
@@ -111,9 +150,10 @@ def test_stopping_writes_the_batch_that_waits() -> None:
     asyncio.run(run())
 
 
-def test_a_negative_wait_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"batch_wait_s=-0\.001"):
-        GroupCommitter(Recorder(), batch_wait_s=-0.001)  # type: ignore[arg-type]
+@pytest.mark.parametrize("wait", [-0.001, float("inf"), float("nan")])
+def test_a_wait_that_is_not_a_finite_positive_number_is_refused(wait: float) -> None:
+    with pytest.raises(ValueError, match=r"batch_wait_s=.*expected 0 or more seconds"):
+        GroupCommitter(Recorder(), batch_wait_s=wait)  # type: ignore[arg-type]
 
 
 def test_serve_takes_the_wait_in_milliseconds_and_says_what_is_wrong() -> None:
