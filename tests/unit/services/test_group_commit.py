@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any
 
 import pytest
 
@@ -14,10 +16,11 @@ from megasale.config import Settings
 from megasale.services.group_commit import GroupCommitter
 
 WAIT = 1.0  # long enough that a slow machine never mistakes a wait for none
+MODES = pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
 
 
 class Recorder:
-    """``take_orders`` that writes nothing: the size of each batch, and when it was taken."""
+    """``take_orders`` that writes nothing: the size of each batch."""
 
     def __init__(self) -> None:
         self.batches: list[int] = []
@@ -27,8 +30,28 @@ class Recorder:
         return [f"result-{id(p)}" for p in placements]
 
 
-def committer(recorder: Recorder, inline: bool, fill: int = 32) -> GroupCommitter:
-    return GroupCommitter(recorder, inline=inline, batch_wait_s=WAIT, batch_fill=fill)  # type: ignore[arg-type]
+@contextlib.asynccontextmanager
+async def running(
+    inline: bool, *, fill: int = 32, max_batch: int = 512
+) -> AsyncIterator[tuple[GroupCommitter, Recorder]]:
+    """A started committer that waits ``WAIT`` for company, over a :class:`Recorder`."""
+    recorder = Recorder()
+    commit = GroupCommitter(
+        recorder,  # type: ignore[arg-type]
+        inline=inline,
+        max_batch=max_batch,
+        batch_wait_s=WAIT,
+        batch_fill=fill,
+    )
+    await commit.start()
+    try:
+        yield commit, recorder
+    finally:
+        await commit.stop()
+
+
+def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(test())
 
 
 async def timed(commit: GroupCommitter, *placements: object) -> tuple[float, list[object]]:
@@ -37,30 +60,22 @@ async def timed(commit: GroupCommitter, *placements: object) -> tuple[float, lis
     return time.monotonic() - started, list(results)
 
 
-@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+@MODES
 def test_a_placement_after_a_pause_is_written_at_once(inline: bool) -> None:
-    async def run() -> None:
-        recorder = Recorder()
-        commit = committer(recorder, inline)
-        await commit.start()
-        try:
+    async def test() -> None:
+        async with running(inline) as (commit, recorder):
             took, results = await timed(commit, "p1")
             assert took < WAIT / 2
             assert results == [f"result-{id('p1')}"]
             assert recorder.batches == [1]
-        finally:
-            await commit.stop()
 
-    asyncio.run(run())
+    run(test)
 
 
-@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+@MODES
 def test_while_orders_flow_a_batch_waits_for_the_next_ones(inline: bool) -> None:
-    async def run() -> None:
-        recorder = Recorder()
-        commit = committer(recorder, inline)
-        await commit.start()
-        try:
+    async def test() -> None:
+        async with running(inline) as (commit, recorder):
             await timed(commit, "first")  # written at once: the writer was idle
             # right after that batch: orders are flowing, so this one waits for company
             waiting = asyncio.ensure_future(timed(commit, "a"))
@@ -71,37 +86,27 @@ def test_while_orders_flow_a_batch_waits_for_the_next_ones(inline: bool) -> None
             assert took_a >= WAIT * 0.9  # the first of the batch waited its full time
             assert took_a < WAIT * 5
             assert took_bc < took_a  # those who came later waited less
-        finally:
-            await commit.stop()
 
-    asyncio.run(run())
+    run(test)
 
 
-@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+@MODES
 def test_a_full_batch_is_written_without_waiting(inline: bool) -> None:
-    async def run() -> None:
-        recorder = Recorder()
-        commit = committer(recorder, inline, fill=4)
-        await commit.start()
-        try:
+    async def test() -> None:
+        async with running(inline, fill=4) as (commit, recorder):
             await timed(commit, "first")
             took, results = await timed(commit, "a", "b", "c", "d")
             assert took < WAIT / 2
             assert len(results) == 4
             assert recorder.batches == [1, 4]
-        finally:
-            await commit.stop()
 
-    asyncio.run(run())
+    run(test)
 
 
-@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+@MODES
 def test_a_batch_filled_one_placement_at_a_time_is_written_when_full(inline: bool) -> None:
-    async def run() -> None:
-        recorder = Recorder()
-        commit = committer(recorder, inline, fill=4)
-        await commit.start()
-        try:
+    async def test() -> None:
+        async with running(inline, fill=4) as (commit, recorder):
             await timed(commit, "first")
             started = time.monotonic()
             trickle = []
@@ -111,43 +116,33 @@ def test_a_batch_filled_one_placement_at_a_time_is_written_when_full(inline: boo
             await asyncio.gather(*trickle)
             assert time.monotonic() - started < WAIT / 2
             assert recorder.batches == [1, 4]
-        finally:
-            await commit.stop()
 
-    asyncio.run(run())
+    run(test)
 
 
 def test_placements_past_a_full_batch_do_not_wait_again() -> None:
-    async def run() -> None:
-        recorder = Recorder()
-        commit = GroupCommitter(recorder, inline=True, max_batch=2, batch_wait_s=WAIT)  # type: ignore[arg-type]
-        await commit.start()
-        try:
+    async def test() -> None:
+        async with running(True, max_batch=2) as (commit, recorder):
             await timed(commit, "first")
             took, _ = await timed(commit, "a", "b", "c")
             assert WAIT * 0.9 <= took < WAIT * 1.9  # one wait for the batch, none for the rest
             assert recorder.batches == [1, 2, 1]
-        finally:
-            await commit.stop()
 
-    asyncio.run(run())
+    run(test)
 
 
-@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+@MODES
 def test_stopping_writes_the_batch_that_waits(inline: bool) -> None:
-    async def run() -> None:
-        recorder = Recorder()
-        commit = committer(recorder, inline)
-        await commit.start()
-        await timed(commit, "first")
-        waiting = asyncio.ensure_future(timed(commit, "a"))
-        await asyncio.sleep(0.05)
-        await commit.stop()
-        took, results = await waiting
+    async def test() -> None:
+        async with running(inline) as (commit, recorder):
+            await timed(commit, "first")
+            waiting = asyncio.ensure_future(timed(commit, "a"))
+            await asyncio.sleep(0.05)
+        took, results = await waiting  # the block's end stopped the committer
         assert took < WAIT / 2 and len(results) == 1
         assert recorder.batches == [1, 1]
 
-    asyncio.run(run())
+    run(test)
 
 
 @pytest.mark.parametrize("wait", [-0.001, float("inf"), float("nan")])
