@@ -52,7 +52,7 @@ class BuyerGroups:
         The lockstep detector's wave, the width of a cell.
     max_sharers : int
         A value with more holders than this links nobody (the shared-identifier detector's
-        own bound): holders after that many join no group through it.
+        own bound): holders after ``max_sharers + 1`` join no group through it.
 
     Examples
     --------

@@ -164,10 +164,10 @@ class GroupCommitter:
         return submitted.future
 
     def _arrive(self, waiting: list[Waiting]) -> bool:
-        """Add ``waiting`` to the list; whether the writer should look now (the list was
-        empty, or a batch that waits for company is full)."""
+        """Add ``waiting`` to the list; whether the writer should look now (batches never
+        wait, the list was empty, or a batch that waits for company is full)."""
         first = not self._pending
-        if first:
+        if first and self.batch_wait_s:
             self._first_at = time.monotonic()
         self._pending.extend(waiting)
         return first or not self.batch_wait_s or len(self._pending) >= self.batch_fill
@@ -180,6 +180,11 @@ class GroupCommitter:
         if self._first_at - self._last_end >= wait:  # the first came after a pause
             return 0.0
         return max(0.0, self._first_at + wait - time.monotonic())
+
+    def _wrote(self) -> None:
+        """A batch is written: note when, for the next batch's wait (if batches wait)."""
+        if self.batch_wait_s:
+            self._last_end = time.monotonic()
 
     def _take(self) -> list[Waiting]:
         """The next batch off the waiting list."""
@@ -197,11 +202,11 @@ class GroupCommitter:
                     self._ready.wait()
                 if not self._pending:
                     return
-                while not self._stopping and (left := self._wait_left()):
-                    self._ready.wait(left)  # wakes for each placement, to check the fill
+                while left := self._wait_left():  # 0 once stopping
+                    self._ready.wait(left)  # wakes when the batch fills, or stop() is called
                 batch = self._take()
             outcome = self._write(batch)
-            self._last_end = time.monotonic()
+            self._wrote()
             try:
                 loop.call_soon_threadsafe(self._answer, batch, outcome)
             except RuntimeError:  # the loop closed under us: nobody is waiting any more
@@ -242,5 +247,5 @@ class GroupCommitter:
                     continue
                 batch = self._take()
                 self._answer(batch, self._write(batch))
-                self._last_end = time.monotonic()
+                self._wrote()
                 await asyncio.sleep(0)  # let the requests that came meanwhile in
